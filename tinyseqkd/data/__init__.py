@@ -1,0 +1,1 @@
+"""Text in, padded id arrays out: corpora, tokenization, BPE, vocabularies and batches."""

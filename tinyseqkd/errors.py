@@ -1,0 +1,21 @@
+"""Errors a user can fix.
+
+Every message names what is wrong (the file and line, the option, the checkpoint) and how to fix it. The command
+line prints such an error as one plain line and exits with status 2; it never shows a traceback for them.
+"""
+
+
+class TinySeqKDError(Exception):
+    """Base class: bad input that the user can correct."""
+
+
+class CorpusError(TinySeqKDError):
+    """A corpus file is missing, unreadable or malformed (the message names file and line)."""
+
+
+class CheckpointError(TinySeqKDError):
+    """A checkpoint is truncated, corrupt, foreign, or from a newer format version."""
+
+
+class ConfigError(TinySeqKDError):
+    """An unknown configuration key or option, or a value of the wrong kind."""
