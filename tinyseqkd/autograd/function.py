@@ -1,0 +1,99 @@
+"""Function: one differentiable operation with a hand-written backward, and the switch that stops recording.
+
+An operation is a subclass of :class:`Function` with two static methods (MiniTorch's ``Function.apply`` pattern):
+
+``forward(ctx, *arrays, **params) -> array or tuple of arrays``
+    computes the result from plain numpy arrays and keeps what the backward needs in ``ctx``;
+``backward(ctx, *output_grads) -> one gradient per input``
+    receives dL/d(output) (one array per output) and returns dL/d(input) for every positional input, in order,
+    ``None`` where an input needs none (``ctx.needs_input_grad[i]`` says which do).
+
+``Function.apply(*tensors, **params)`` runs the forward and, when recording is on and some input requires a
+gradient, links the result to a :class:`Node` so that ``Tensor.backward`` can walk the graph in reverse. Positional
+inputs must be tensors; everything else (an axis, an index, a shape) is a keyword parameter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+_recording = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside :func:`no_grad`."""
+    return _recording
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Run a block without recording a graph: faster, and nothing is kept for a backward pass.
+
+    Used for evaluation, decoding, and the teacher's forward pass in distillation::
+
+        with no_grad():
+            log_probs = teacher(batch)
+    """
+    global _recording
+    previous = _recording
+    _recording = False
+    try:
+        yield
+    finally:
+        _recording = previous
+
+
+class Context:
+    """What one forward call keeps for its backward: saved arrays and any attributes the op sets."""
+
+    def save_for_backward(self, *arrays) -> None:
+        self.saved = arrays
+
+
+class Node:
+    """One recorded call of a Function: the op, its context, and the tensors it was applied to.
+
+    A node knows the shapes of its outputs so that an output nobody used can get a zero gradient. It does not hold
+    its outputs (that would make reference cycles); outputs point to their node instead.
+    """
+
+    __slots__ = ("function", "ctx", "inputs", "output_shapes", "output_dtype")
+
+    def __init__(self, function, ctx, inputs, output_shapes, output_dtype):
+        self.function = function
+        self.ctx = ctx
+        self.inputs = inputs
+        self.output_shapes = output_shapes
+        self.output_dtype = output_dtype
+
+    def __repr__(self) -> str:
+        return f"<Node {self.function.__name__}>"
+
+
+class Function:
+    """Base class of every differentiable operation (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, *arrays, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *output_grads):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        from tinyseqkd.autograd.tensor import Tensor
+
+        ctx = Context()
+        result = cls.forward(ctx, *(x.data for x in inputs), **params)
+        needs_grad = tuple(x.requires_grad for x in inputs)
+        if not (_recording and any(needs_grad)):
+            if isinstance(result, tuple):
+                return tuple(Tensor._wrap(r) for r in result)
+            return Tensor._wrap(result)
+        ctx.needs_input_grad = needs_grad
+        outputs = result if isinstance(result, tuple) else (result,)
+        node = Node(cls, ctx, inputs, tuple(r.shape for r in outputs), outputs[0].dtype)
+        tensors = tuple(Tensor._from_node(r, node, i) for i, r in enumerate(outputs))
+        return tensors if isinstance(result, tuple) else tensors[0]

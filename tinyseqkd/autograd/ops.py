@@ -1,0 +1,411 @@
+"""The primitive operations: each a Function with a forward and a hand-written backward.
+
+This is the whole list (tinygrad and micrograd keep theirs short too); everything else in tinyseqkd (subtraction,
+division, softmax, the losses, the layers) is composed from these, so its gradient comes for free:
+
+=============  =========================================  ===================================================
+op             forward                                    backward (g = dL/d out)
+=============  =========================================  ===================================================
+``add``        a + b   (numpy broadcasting)               g, g          summed back to each input's shape
+``mul``        a * b                                      g*b, g*a      summed back to each input's shape
+``power``      x ** p  (p a number)                       g * p * x**(p-1)
+``exp``        e^x                                        g * e^x
+``log``        ln x                                       g / x
+``tanh``       tanh x                                     g * (1 - tanh² x)
+``sigmoid``    σ(x) = 1 / (1 + e^-x)                      g * σ(x) (1 - σ(x))
+``matmul``     a @ b   (batched over leading axes)        g @ bᵀ, aᵀ @ g
+``sum``        Σ over axes                                g copied back over the summed axes
+``max``        max over axes                              g to the maximal entries (split between ties)
+``reshape``    same numbers, new shape                    g reshaped back
+``transpose``  axes permuted                              g permuted back
+``getitem``    x[index] (slices, ints, id arrays)         g added into zeros at the index (scatter-add)
+``concat``     join along an axis                         g cut into the inputs' pieces
+``unbind``     split an axis into separate tensors        the pieces' gradients stacked again
+``where``      cond ? a : b   (cond a fixed bool array)   g where cond to a, elsewhere to b
+=============  =========================================  ===================================================
+
+Arguments that are not tensors (Python numbers, numpy arrays such as masks) are treated as constants of the other
+operand's float type.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from tinyseqkd.autograd.function import Function
+from tinyseqkd.autograd.tensor import Tensor
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` over the axes that numpy broadcasting added or stretched, giving an array of ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _constant(value, like: Tensor) -> Tensor:
+    """A non-tensor operand as a constant tensor of ``like``'s float type."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor._wrap(np.asarray(value, dtype=like.data.dtype))
+
+
+def _pair(a, b) -> tuple[Tensor, Tensor]:
+    if isinstance(a, Tensor):
+        return a, _constant(b, a)
+    return _constant(a, b), b
+
+
+# --------------------------------------------------------------------------------------------- elementwise
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = a.shape, b.shape
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        shape_a, shape_b = ctx.shapes
+        return unbroadcast(g, shape_a), unbroadcast(g, shape_b)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        grad_a = unbroadcast(g * b, a.shape) if ctx.needs_input_grad[0] else None
+        grad_b = unbroadcast(g * a, b.shape) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Power(Function):
+    @staticmethod
+    def forward(ctx, x, exponent):
+        ctx.save_for_backward(x)
+        ctx.exponent = exponent
+        return x**exponent
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        p = ctx.exponent
+        return g * (p * x ** (p - 1))
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved
+        return g * y
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g / x
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved
+        return g * (1 - y * y)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = 0.5 + 0.5 * np.tanh(0.5 * x)  # = 1 / (1 + e^-x), without overflow for large |x|
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved
+        return g * (y * (1 - y))
+
+
+# --------------------------------------------------------------------------------------------- matmul
+class MatMul(Function):
+    """``a @ b`` for operands with at least two axes; leading axes broadcast as in numpy."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.ndim < 2 or b.ndim < 2:
+            raise ValueError(f"matmul needs operands with at least 2 axes, got shapes {a.shape} and {b.shape}")
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = unbroadcast(g @ np.swapaxes(b, -1, -2), a.shape)
+        if ctx.needs_input_grad[1]:
+            if b.ndim == 2:  # a weight shared by all rows: one big product instead of a batch of small ones
+                grad_b = a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            else:
+                grad_b = unbroadcast(np.swapaxes(a, -1, -2) @ g, b.shape)
+        return grad_a, grad_b
+
+
+# --------------------------------------------------------------------------------------------- reductions
+def _expand_reduced(g: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarray:
+    """Put back the axes a reduction removed, so that ``g`` broadcasts against the input of ``shape``."""
+    if axis is None or keepdims:
+        return g.reshape([1] * len(shape)) if (axis is None and not keepdims) else g
+    axes = (axis,) if isinstance(axis, int) else axis
+    return np.expand_dims(g, tuple(a % len(shape) for a in axes))
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        ctx.args = x.shape, axis, keepdims
+        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axis, keepdims = ctx.args
+        return np.broadcast_to(_expand_reduced(g, shape, axis, keepdims), shape)
+
+
+class Max(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdims=False):
+        y = np.asarray(x.max(axis=axis, keepdims=True))
+        ctx.save_for_backward(x, y)
+        ctx.args = axis, keepdims
+        return y if keepdims else np.asarray(y.squeeze(axis=axis))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        axis, keepdims = ctx.args
+        is_max = x == y
+        share = is_max / is_max.sum(axis=axis, keepdims=True)  # ties split the gradient equally
+        return (share * _expand_reduced(g, x.shape, axis, keepdims)).astype(x.dtype)
+
+
+# --------------------------------------------------------------------------------------------- shapes
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape)
+
+
+class Transpose(Function):
+    @staticmethod
+    def forward(ctx, x, axes=None):
+        ctx.axes = axes
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.transpose(g, None if ctx.axes is None else np.argsort(ctx.axes))
+
+
+def _is_basic_index(index) -> bool:
+    """True for slices, integers, None and ``...``: numpy returns a view and no position repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
+
+
+class GetItem(Function):
+    """``x[index]``; with an array of ids it is a gather (an embedding lookup), whose backward is a scatter-add."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.args = x.shape, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, index = ctx.args
+        grad = np.zeros(shape, g.dtype)
+        if _is_basic_index(index):
+            grad[index] = g
+        else:
+            np.add.at(grad, index, g)  # an id that occurs twice receives both gradients
+        return grad
+
+
+class Concat(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis=0):
+        ctx.axis = axis
+        ctx.ends = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.ends, axis=ctx.axis))
+
+
+class Unbind(Function):
+    """Split one axis into separate tensors (``x[:, 0], x[:, 1], ...``) with one graph node, not one per piece."""
+
+    @staticmethod
+    def forward(ctx, x, axis=0):
+        ctx.axis = axis
+        return tuple(np.moveaxis(x, axis, 0))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return np.stack(grads, axis=ctx.axis)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, a, b, condition):
+        ctx.args = condition, a.shape, b.shape
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        condition, shape_a, shape_b = ctx.args
+        zero = np.zeros((), g.dtype)
+        grad_a = unbroadcast(np.where(condition, g, zero), shape_a) if ctx.needs_input_grad[0] else None
+        grad_b = unbroadcast(np.where(condition, zero, g), shape_b) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+# --------------------------------------------------------------------------------------------- functions
+def add(a, b) -> Tensor:
+    return Add.apply(*_pair(a, b))
+
+
+def mul(a, b) -> Tensor:
+    return Mul.apply(*_pair(a, b))
+
+
+def neg(x) -> Tensor:
+    """-x, composed as x * (-1)."""
+    return Mul.apply(*_pair(x, -1.0)) if isinstance(x, Tensor) else -x
+
+
+def power(x, exponent: float) -> Tensor:
+    if not isinstance(x, Tensor):
+        return np.asarray(x) ** exponent
+    return Power.apply(x, exponent=exponent)
+
+
+def exp(x: Tensor) -> Tensor:
+    return Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    return Log.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return Sigmoid.apply(x)
+
+
+def matmul(a, b) -> Tensor:
+    return MatMul.apply(*_pair(a, b))
+
+
+def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001  (mirrors numpy's name)
+    return Sum.apply(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """The average over ``axis``, composed as sum × (1 / count)."""
+    count = x.data.size if axis is None else np.prod([x.shape[a] for a in np.atleast_1d(axis)])
+    return mul(sum(x, axis=axis, keepdims=keepdims), 1.0 / count)
+
+
+def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return Max.apply(x, axis=axis, keepdims=keepdims)
+
+
+def reshape(x: Tensor, shape) -> Tensor:
+    return Reshape.apply(x, shape=tuple(shape))
+
+
+def transpose(x: Tensor, axes=None) -> Tensor:
+    return Transpose.apply(x, axes=None if axes is None else tuple(axes))
+
+
+def getitem(x: Tensor, index) -> Tensor:
+    if isinstance(index, Tensor):
+        raise TypeError("index with a numpy array of ids, not a Tensor")
+    return GetItem.apply(x, index=index)
+
+
+def concat(tensors, axis: int = 0) -> Tensor:
+    tensors = list(tensors)
+    return Concat.apply(*(_constant(t, tensors[0]) for t in tensors), axis=axis)
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new axis, composed as reshape + concat."""
+    tensors = list(tensors)
+    shape = tensors[0].shape
+    axis = axis % (len(shape) + 1)
+    new_shape = shape[:axis] + (1,) + shape[axis:]
+    return concat([reshape(t, new_shape) for t in tensors], axis=axis)
+
+
+def unbind(x: Tensor, axis: int = 0) -> tuple[Tensor, ...]:
+    return Unbind.apply(x, axis=axis)
+
+
+def split(x: Tensor, sizes, axis: int = 0) -> list[Tensor]:
+    """Cut ``x`` along ``axis`` into pieces of the given sizes, composed from slicing."""
+    if builtins.sum(sizes) != x.shape[axis]:
+        raise ValueError(f"split sizes {list(sizes)} do not add up to {x.shape[axis]}")
+    pieces, start = [], 0
+    for size in sizes:
+        index = (slice(None),) * (axis % x.ndim) + (slice(start, start + size),)
+        pieces.append(getitem(x, index))
+        start += size
+    return pieces
+
+
+def where(condition, a, b) -> Tensor:
+    """``a`` where ``condition`` (a numpy bool array) holds, else ``b``."""
+    a, b = _pair(a, b)
+    return Where.apply(a, b, condition=np.asarray(condition, dtype=bool))
