@@ -1,0 +1,135 @@
+"""The LSTM: one cell, and a stack of layers that runs over a padded batch.
+
+An LSTM cell (Hochreiter & Schmidhuber 1997; the variant without peepholes that Luong et al. 2015 use) reads x_t and
+its previous state (h_{t-1}, c_{t-1}) and computes, with σ the logistic sigmoid and ⊙ the elementwise product::
+
+    [i; f; g; o] = x_t W_ih + h_{t-1} W_hh + b        four blocks of H columns each
+    i = σ(i)    f = σ(f)    o = σ(o)                    input, forget and output gates in (0, 1)
+    g = tanh(g)                                         the candidate cell content
+    c_t = f ⊙ c_{t-1} + i ⊙ g                          forget some memory, write some new
+    h_t = o ⊙ tanh(c_t)                                 expose part of it
+
+The pointwise half (everything after the matrix products) is :func:`lstm_pointwise`; the fused numba version in
+``tinyseqkd.kernels.lstm`` computes the same numbers with one graph node instead of a dozen.
+
+Padding: sentences in a batch have different lengths, so the input is padded to the longest and a mask (1 on real
+steps, 0 on padding) says which steps are real. On a padded step the state is carried over unchanged, so each
+sentence's final state is the state after its own last word, whatever the padding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinyseqkd.autograd import Tensor, unbind, where
+from tinyseqkd.autograd import ops
+from tinyseqkd.nn.layers import Dropout
+from tinyseqkd.nn.module import Module, ModuleList, Parameter, uniform
+
+State = tuple[Tensor, Tensor]  # (h, c), each (B, H)
+
+
+def lstm_pointwise(gates: Tensor, c_prev: Tensor) -> State:
+    """The cell's elementwise half. gates: (B, 4H) pre-activations [i; f; g; o]; c_prev: (B, H) → (h, c)."""
+    H = c_prev.shape[-1]
+    i, f, g, o = ops.split(gates, [H, H, H, H], axis=-1)
+    c = f.sigmoid() * c_prev + i.sigmoid() * g.tanh()
+    h = o.sigmoid() * c.tanh()
+    return h, c
+
+
+def _pointwise(fused: bool):
+    if fused:
+        from tinyseqkd.kernels.lstm import lstm_pointwise_fused
+
+        return lstm_pointwise_fused
+    return lstm_pointwise
+
+
+class LSTMCell(Module):
+    """One LSTM step (equations in the module docstring). x: (B, input_size), state: (h, c) of (B, H)."""
+
+    def __init__(self, input_size: int, hidden_size: int, rng: np.random.Generator, init_scale: float = 0.1,
+                 fused: bool = True):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.W_ih = Parameter(uniform(rng, (input_size, 4 * hidden_size), init_scale))
+        self.W_hh = Parameter(uniform(rng, (hidden_size, 4 * hidden_size), init_scale))
+        self.bias = Parameter(uniform(rng, (4 * hidden_size,), init_scale))
+        self.fused = fused
+
+    def forward(self, x: Tensor, state: State) -> State:
+        h, c = state
+        gates = x @ self.W_ih + h @ self.W_hh + self.bias  # (B, 4H)
+        return _pointwise(self.fused)(gates, c)
+
+    def run(self, x: Tensor, mask: np.ndarray, state: State) -> tuple[list[Tensor], State]:
+        """Run over a whole padded sequence. x: (B, T, input_size); mask: (B, T), 1 on real steps.
+
+        The input half of every step's product is done at once, ``x W_ih + b`` for all T steps in one matrix
+        product: only ``h W_hh`` must wait for the previous step. Returns the T outputs (each (B, H)) and the
+        final state.
+        """
+        B, T, _ = x.shape
+        assert mask.shape == (B, T), f"mask {mask.shape} for input {x.shape}"
+        pointwise = _pointwise(self.fused)
+        inputs = unbind(x @ self.W_ih + self.bias, axis=1)  # T × (B, 4H)
+        keep_going = mask.astype(bool)[:, :, None]  # (B, T, 1)
+        h, c = state
+        outputs = []
+        for t in range(T):
+            h_new, c_new = pointwise(inputs[t] + h @ self.W_hh, c)
+            if keep_going[:, t].all():
+                h, c = h_new, c_new
+            else:  # a padded step leaves the state as it was
+                h, c = where(keep_going[:, t], h_new, h), where(keep_going[:, t], c_new, c)
+            outputs.append(h)
+        return outputs, (h, c)
+
+
+class LSTM(Module):
+    """``num_layers`` LSTM cells stacked, with dropout between layers (on each layer's output but the last).
+
+    Two ways to run it:
+    - :meth:`forward` over a whole padded sequence, layer after layer (the encoder);
+    - :meth:`step` one time step through all layers (the decoder, whose next input depends on its last output).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int, rng: np.random.Generator,
+                 dropout: float = 0.0, init_scale: float = 0.1, fused: bool = True):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        sizes = [input_size] + [hidden_size] * (num_layers - 1)
+        self.layers = ModuleList(LSTMCell(n, hidden_size, rng, init_scale, fused) for n in sizes)
+        self.dropout = Dropout(dropout, rng)
+
+    def zero_state(self, batch_size: int, dtype=np.float32) -> list[State]:
+        zeros = np.zeros((batch_size, self.hidden_size), dtype)
+        return [(Tensor._wrap(zeros), Tensor._wrap(zeros)) for _ in range(self.num_layers)]
+
+    def forward(self, x: Tensor, mask: np.ndarray, states: list[State] | None = None) -> tuple[Tensor, list[State]]:
+        """x: (B, T, input_size), mask: (B, T) → outputs of the top layer (B, T, H) and each layer's final state.
+
+        Outputs at padded positions repeat the last real output; mask them where they are used (attention does).
+        """
+        states = states or self.zero_state(x.shape[0], x.dtype)
+        final_states = []
+        for index, layer in enumerate(self.layers):
+            if index > 0:
+                x = self.dropout(x)
+            outputs, state = layer.run(x, mask, states[index])
+            final_states.append(state)
+            x = ops.stack(outputs, axis=1)
+        return x, final_states
+
+    def step(self, x: Tensor, states: list[State]) -> tuple[Tensor, list[State]]:
+        """One time step through every layer. x: (B, input_size) → top output (B, H) and the new states."""
+        new_states = []
+        for index, layer in enumerate(self.layers):
+            if index > 0:
+                x = self.dropout(x)
+            h, c = layer(x, states[index])
+            new_states.append((h, c))
+            x = h
+        return x, new_states
