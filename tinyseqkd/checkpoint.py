@@ -1,0 +1,143 @@
+"""Checkpoints: named arrays in an ``.npz`` archive plus a JSON header, written atomically, read without pickle.
+
+One file holds everything a run needs to continue exactly:
+
+- ``model/<name>`` — every parameter; ``optim/<key>`` — optimizer arrays (Adam moments, pruning masks);
+- ``__header__`` — UTF-8 JSON: format name and version, tinyseqkd version, model arguments, config, step, best
+  score, optimizer scalars, the state of every random generator, and whatever else the caller adds (the text
+  pipeline, for instance).
+
+Saving writes a temporary file beside the target and ``os.replace``-s it into place, so a crash mid-save leaves the
+previous checkpoint intact. Loading uses ``numpy.load(allow_pickle=False)``: a checkpoint can never run code. A
+truncated, corrupt or foreign file, or one written by a newer format version, raises :class:`CheckpointError`
+with one message naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tinyseqkd import __version__
+from tinyseqkd.errors import CheckpointError
+
+FORMAT_NAME = "tinyseqkd-checkpoint"
+FORMAT_VERSION = 1
+HEADER_KEY = "__header__"
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the JSON header and the named arrays."""
+
+    path: Path
+    header: dict
+    arrays: dict[str, np.ndarray]
+
+    def group(self, prefix: str) -> dict[str, np.ndarray]:
+        """The arrays saved under ``prefix/`` with the prefix removed (``group("model")`` is a state dict)."""
+        start = len(prefix) + 1
+        return {key[start:]: array for key, array in self.arrays.items() if key.startswith(prefix + "/")}
+
+
+def save_checkpoint(path, *, model=None, optimizer=None, rngs: dict | None = None, **header) -> Path:
+    """Write ``model``'s parameters, ``optimizer``'s state, the generators' states and ``header`` to ``path``.
+
+    ``header`` values must be JSON-able (numbers, strings, lists, dicts). Returns the path written.
+    """
+    path = Path(path)
+    arrays = {}
+    full_header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tinyseqkd_version": __version__}
+    if model is not None:
+        arrays.update({f"model/{name}": array for name, array in model.state_dict().items()})
+    if optimizer is not None:
+        scalars, optimizer_arrays = optimizer.state_dict()
+        full_header["optimizer"] = scalars
+        arrays.update({f"optim/{key}": array for key, array in optimizer_arrays.items()})
+    if rngs:
+        full_header["rng"] = {name: rng.bit_generator.state for name, rng in rngs.items()}
+    full_header.update(header)
+    arrays[HEADER_KEY] = np.frombuffer(json.dumps(full_header).encode("utf-8"), dtype=np.uint8)
+    _write_atomically(path, arrays)
+    return path
+
+
+def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path) -> Checkpoint:
+    """Read and verify a checkpoint; every problem becomes one :class:`CheckpointError` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file (a run keeps them as RUN_DIR/best.npz and latest.npz)")
+    with open(path, "rb") as file:
+        magic = file.read(4)
+    if not magic:
+        raise CheckpointError(f"{path}: the file is empty (an interrupted copy?); use another checkpoint")
+    if magic != b"PK\x03\x04":
+        raise CheckpointError(f"{path}: not a tinyseqkd checkpoint (not an .npz archive)")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise CheckpointError(f"{path}: holds pickled Python objects; tinyseqkd never loads those") from None
+        raise CheckpointError(f"{path}: not a tinyseqkd checkpoint ({error})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as error:
+        raise CheckpointError(
+            f"{path}: truncated or corrupt ({type(error).__name__}: {error}); use another checkpoint "
+            "(a run keeps best.npz and latest.npz) or train again"
+        ) from None
+    header = _read_header(path, arrays.pop(HEADER_KEY, None))
+    return Checkpoint(path, header, arrays)
+
+
+def _read_header(path: Path, raw) -> dict:
+    if raw is None:
+        raise CheckpointError(f"{path}: an .npz archive but not a tinyseqkd checkpoint (it has no {HEADER_KEY})")
+    try:
+        header = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path}: the checkpoint header is corrupt ({error})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{path}: not a tinyseqkd checkpoint (format {header.get('format')!r})")
+    version = header.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: written by a newer tinyseqkd ({header.get('tinyseqkd_version')}, checkpoint format "
+            f"{version}); this is tinyseqkd {__version__}, which reads format {FORMAT_VERSION} and older. "
+            "Upgrade with: pip install -U tinyseqkd"
+        )
+    return header
+
+
+def restore(checkpoint: Checkpoint, *, model=None, optimizer=None, rngs: dict | None = None) -> None:
+    """Put a checkpoint's state back into a model, an optimizer and generators (each optional)."""
+    try:
+        if model is not None:
+            model.load_state_dict(checkpoint.group("model"))
+        if optimizer is not None:
+            optimizer.load_state_dict(checkpoint.header["optimizer"], checkpoint.group("optim"))
+    except (ValueError, KeyError) as error:
+        raise CheckpointError(f"{checkpoint.path}: does not fit this model or optimizer: {error}") from None
+    for name, rng in (rngs or {}).items():
+        if name not in checkpoint.header.get("rng", {}):
+            raise CheckpointError(f"{checkpoint.path}: has no saved state for the random generator {name!r}")
+        rng.bit_generator.state = checkpoint.header["rng"][name]
