@@ -75,3 +75,18 @@ def test_dropout_between_layers_only_in_training(rng):
     lstm.train()
     noisy, _ = lstm(x, mask)
     assert not np.allclose(noisy.data, first.data)
+
+
+def test_fused_pointwise_op_equals_the_composed_one_and_passes_gradcheck(rng):
+    from tinyseqkd.autograd import gradcheck
+    from tinyseqkd.nn.lstm import lstm_pointwise, lstm_pointwise_fused
+
+    a, c_prev = rng.standard_normal((3, 8)) * 2, rng.standard_normal((3, 2))
+    for got, expected in zip(lstm_pointwise_fused(Tensor(a), Tensor(c_prev)), lstm_pointwise(Tensor(a), Tensor(c_prev))):
+        np.testing.assert_allclose(got.data, expected.data, rtol=1e-6, atol=1e-7)
+
+    def both_outputs(a, c_prev):
+        h, c = lstm_pointwise_fused(a, c_prev)
+        return h * 2.0 + c
+
+    assert gradcheck(both_outputs, a, c_prev)
