@@ -1,0 +1,82 @@
+"""The attentional encoder–decoder: gradients end to end, masking, and the decoder step reused by decoding."""
+
+import numpy as np
+import pytest
+
+from tinyseqkd.autograd import no_grad
+from tinyseqkd.autograd import functional as F
+from tinyseqkd.autograd.fused import log_softmax as fused_log_softmax
+from tinyseqkd.autograd import Tensor, gradcheck
+from tinyseqkd.model import ModelArgs, Seq2Seq
+from tinyseqkd.nn import gradcheck_module
+
+pytestmark = pytest.mark.ch04_model
+
+
+def tiny_model(seed=0, dropout=0.0, layers=2):
+    args = ModelArgs(src_vocab_size=7, tgt_vocab_size=6, embedding_size=3, hidden_size=4, layers=layers,
+                     dropout=dropout)
+    return Seq2Seq(args, np.random.default_rng(seed))
+
+
+SRC = np.array([[4, 5, 6, 2], [3, 0, 0, 0], [6, 6, 0, 0]])
+SRC_LENGTHS = np.array([4, 1, 2])
+TGT_IN = np.array([[2, 4, 5], [2, 3, 0], [2, 5, 5]])
+TGT_OUT = np.array([[4, 5, 3], [3, 3, 0], [5, 5, 3]])
+
+
+def test_whole_model_gradcheck_on_a_padded_batch():
+    model = tiny_model()
+    loss = lambda: F.nll_loss(model(SRC, SRC_LENGTHS, TGT_IN), TGT_OUT)  # noqa: E731
+    assert gradcheck_module(model, loss, max_entries=12, atol=1e-7, rtol=1e-4)
+
+
+def test_log_probabilities_are_normalised_over_the_vocabulary():
+    log_probs = tiny_model()(SRC, SRC_LENGTHS, TGT_IN)
+    assert log_probs.shape == (3, 3, 6)
+    np.testing.assert_allclose(np.exp(log_probs.data).sum(-1), 1.0, rtol=1e-5)
+
+
+def test_padding_in_the_source_changes_nothing():
+    model = tiny_model()
+    garbage = SRC.copy()
+    garbage[1, 1:] = 5  # the padding of sentence 2 now holds real ids, but its length still says 1
+    a = model(SRC, SRC_LENGTHS, TGT_IN).data
+    b = model(garbage, SRC_LENGTHS, TGT_IN).data
+    np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_batched_equals_one_sentence_at_a_time():
+    model = tiny_model().eval()
+    together = model(SRC, SRC_LENGTHS, TGT_IN).data
+    for b in range(3):
+        n = SRC_LENGTHS[b]
+        alone = model(SRC[b:b + 1, :n], SRC_LENGTHS[b:b + 1], TGT_IN[b:b + 1]).data
+        np.testing.assert_allclose(alone[0], together[b], rtol=1e-5, atol=1e-6)
+
+
+def test_decode_step_reproduces_teacher_forcing():
+    model = tiny_model().eval()
+    with no_grad():
+        forced = model(SRC, SRC_LENGTHS, TGT_IN).data
+        encoded = model.encode(SRC, SRC_LENGTHS)
+        feed, states = model.initial_feed(3), encoded.final_states
+        for j in range(TGT_IN.shape[1]):
+            feed, states, weights = model.decode_step(TGT_IN[:, j], feed, states, encoded)
+            np.testing.assert_allclose(model.log_probs(feed).data, forced[:, j], rtol=1e-5, atol=1e-6)
+            assert np.all(weights.data[1, 1:] == 0)
+
+
+def test_fused_log_softmax_equals_the_composed_one_and_passes_gradcheck(rng):
+    x = rng.standard_normal((2, 3, 7)) * 3
+    np.testing.assert_allclose(fused_log_softmax(Tensor(x)).data, F.log_softmax(Tensor(x)).data, rtol=1e-6, atol=1e-6)
+    assert gradcheck(fused_log_softmax, x)
+
+
+def test_dropout_uses_the_model_generator_and_only_in_training():
+    model = tiny_model(dropout=0.5)
+    a = model(SRC, SRC_LENGTHS, TGT_IN).data
+    b = model(SRC, SRC_LENGTHS, TGT_IN).data
+    assert not np.allclose(a, b)  # new masks each call
+    model.eval()
+    np.testing.assert_array_equal(model(SRC, SRC_LENGTHS, TGT_IN).data, model(SRC, SRC_LENGTHS, TGT_IN).data)

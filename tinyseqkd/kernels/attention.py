@@ -1,0 +1,113 @@
+"""Luong "general" attention for one decoder step over a padded batch: numba kernels beside their numpy twins.
+
+With the keys precomputed once per sentence, ``k_s = h̄_s W_a`` (so that ``score(h, h̄_s) = h̄_sᵀ W_a h = k_s · h``),
+one step of attention is (Luong et al. 2015, eq. 7 and the "general" score)::
+
+    score_s = k_s · h                          for the real source positions s < length
+    a_s     = exp(score_s) / Σ_s' exp(score_s') (a masked softmax: padding gets exactly 0)
+    c       = Σ_s a_s h̄_s                      the context vector
+
+and its backward, given dc (and da, if the weights themselves are used)::
+
+    dh̄_s = a_s dc      ∂a_s = da_s + h̄_s · dc      dscore_s = a_s (∂a_s − Σ_s' a_s' ∂a_s')
+    dk_s = dscore_s h    dh   = Σ_s dscore_s k_s
+
+Shapes: keys and values (B, S, H), query (B, H), lengths (B,) → context (B, H), weights (B, S). The kernels loop
+over the batch in parallel (``prange``) and touch only the first ``lengths[b]`` source positions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from tinyseqkd.kernels import parallel_kernel
+
+
+# ------------------------------------------------------------------------------------------- numpy twins
+def length_mask(lengths: np.ndarray, max_len: int) -> np.ndarray:
+    """(B,) lengths → (B, max_len) bool, True on real positions."""
+    return np.arange(max_len)[None, :] < np.asarray(lengths)[:, None]
+
+
+def attention_forward_numpy(keys, values, query, lengths):
+    """The twin of :func:`attention_forward_kernel`: context (B, H) and weights (B, S)."""
+    scores = np.einsum("bsh,bh->bs", keys, query)
+    scores = np.where(length_mask(lengths, keys.shape[1]), scores, -np.inf)
+    weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)
+    context = np.einsum("bs,bsh->bh", weights, values)
+    return context.astype(keys.dtype), weights.astype(keys.dtype)
+
+
+def attention_backward_numpy(keys, values, query, weights, d_context, d_weights):
+    """The twin of :func:`attention_backward_kernel`: gradients of keys, values (B, S, H) and query (B, H)."""
+    d_values = weights[:, :, None] * d_context[:, None, :]
+    d_a = d_weights + np.einsum("bsh,bh->bs", values, d_context)
+    d_scores = weights * (d_a - (weights * d_a).sum(axis=1, keepdims=True))
+    d_keys = d_scores[:, :, None] * query[:, None, :]
+    d_query = np.einsum("bs,bsh->bh", d_scores, keys)
+    return d_keys, d_values, d_query
+
+
+# ------------------------------------------------------------------------------------------- numba kernels
+@parallel_kernel
+def attention_forward_kernel(keys, values, query, lengths, context, weights):
+    """Loop version of :func:`attention_forward_numpy`, writing into context (B, H) and weights (B, S)."""
+    B, S, H = keys.shape
+    zero = keys.dtype.type(0)  # accumulate in the arrays' own precision (float32 stays vectorised)
+    for b in prange(B):
+        n = lengths[b]
+        best = -np.inf
+        for s in range(n):  # scores, kept in `weights` until normalised
+            score = zero
+            for k in range(H):
+                score += keys[b, s, k] * query[b, k]
+            weights[b, s] = score
+            best = max(best, score)
+        total = zero
+        for s in range(n):
+            e = np.exp(weights[b, s] - best)
+            weights[b, s] = e
+            total += e
+        for s in range(n):
+            weights[b, s] /= total
+        for s in range(n, S):
+            weights[b, s] = 0.0
+        for k in range(H):
+            context[b, k] = 0.0
+        for s in range(n):
+            a = weights[b, s]
+            for k in range(H):
+                context[b, k] += a * values[b, s, k]
+
+
+@parallel_kernel
+def attention_backward_kernel(keys, values, query, lengths, weights, d_context, d_weights,
+                              d_keys, d_values, d_query):
+    """Loop version of :func:`attention_backward_numpy`, writing into d_keys, d_values, d_query."""
+    B, S, H = keys.shape
+    zero = keys.dtype.type(0)
+    for b in prange(B):
+        n = lengths[b]
+        d_scores = np.empty(n, dtype=keys.dtype)
+        expected = zero  # Σ_s a_s ∂a_s
+        for s in range(n):
+            d_a = d_weights[b, s]
+            for k in range(H):
+                d_a += values[b, s, k] * d_context[b, k]
+            d_scores[s] = d_a
+            expected += weights[b, s] * d_a
+        for k in range(H):
+            d_query[b, k] = 0.0
+        for s in range(n):
+            a = weights[b, s]
+            d_score = a * (d_scores[s] - expected)
+            for k in range(H):
+                d_values[b, s, k] = a * d_context[b, k]
+                d_keys[b, s, k] = d_score * query[b, k]
+                d_query[b, k] += d_score * keys[b, s, k]
+        for s in range(n, S):
+            for k in range(H):
+                d_values[b, s, k] = 0.0
+                d_keys[b, s, k] = 0.0

@@ -1,0 +1,126 @@
+"""The paper's model: an LSTM encoder–decoder with Luong global attention and input feeding.
+
+Kim & Rush (2016, Sec. 2 and 5) use the attentional model of Luong, Pham & Manning (2015), global attention with
+the "general" score and input feeding. For a source s_1..s_S and target y_1..y_T::
+
+    h̄_1..h̄_S      = LSTM_enc(emb(s_1..s_S))                    n layers, unidirectional
+    (h_0, c_0)     = the encoder's final state (each layer's)
+    h_j            = LSTM_dec([emb(y_{j-1}); h̃_{j-1}], h_{j-1})   input feeding: the last attentional state
+    c_j, a_j       = attention(h_j, h̄_1..h̄_S)                  Luong "general", see tinyseqkd.nn.attention
+    h̃_j           = tanh(W_c [c_j; h_j])                        no bias
+    p(y_j | y_<j, s) = softmax(W_o h̃_j + b)
+
+with y_0 = <s>, h̃_0 = 0, uniform initialisation in ±0.1 and dropout between LSTM layers and on h̃_j.
+
+The teacher-forced :meth:`Seq2Seq.forward` returns the full log-probabilities (batch × length × vocabulary):
+word-level distillation needs them, not only the gold words' entries. Decoding reuses :meth:`Seq2Seq.encode` and
+:meth:`Seq2Seq.decode_step`, the same code that training runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+from tinyseqkd.autograd import Tensor, concat, stack
+from tinyseqkd.autograd import functional as F
+from tinyseqkd.autograd.fused import log_softmax
+from tinyseqkd.kernels.attention import length_mask
+from tinyseqkd.nn import LSTM, Dropout, Embedding, Linear, Module
+from tinyseqkd.nn.attention import GlobalAttention
+from tinyseqkd.nn.lstm import State
+
+
+@dataclass(frozen=True)
+class ModelArgs:
+    """Everything that fixes the model's shape; a checkpoint stores it to rebuild the model."""
+
+    src_vocab_size: int
+    tgt_vocab_size: int
+    embedding_size: int = 256
+    hidden_size: int = 256
+    layers: int = 2
+    dropout: float = 0.3
+    init_scale: float = 0.1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "ModelArgs":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+@dataclass
+class Encoded:
+    """What the decoder needs from the source: encoder outputs h̄ (B, S, H), attention keys h̄ W_a (B, S, H), the
+    source lengths (B,) and the encoder's final state per layer."""
+
+    memory: Tensor
+    keys: Tensor
+    lengths: np.ndarray
+    final_states: list[State]
+
+
+class Seq2Seq(Module):
+    """Attentional LSTM encoder–decoder (equations in the module docstring)."""
+
+    def __init__(self, args: ModelArgs, rng: np.random.Generator):
+        super().__init__()
+        self.args = args
+        self.rng = rng  # draws the initial weights, then every dropout mask
+        E, H, L, p, scale = args.embedding_size, args.hidden_size, args.layers, args.dropout, args.init_scale
+        self.src_embedding = Embedding(args.src_vocab_size, E, rng, init_scale=scale)
+        self.tgt_embedding = Embedding(args.tgt_vocab_size, E, rng, init_scale=scale)
+        self.encoder = LSTM(E, H, L, rng, dropout=p, init_scale=scale)
+        self.decoder = LSTM(E + H, H, L, rng, dropout=p, init_scale=scale)  # input: [emb(y_{j-1}); h̃_{j-1}]
+        self.attention = GlobalAttention(H, rng, init_scale=scale)
+        self.combine = Linear(2 * H, H, rng, bias=False, init_scale=scale)  # W_c
+        self.generator = Linear(H, args.tgt_vocab_size, rng, init_scale=scale)  # W_o, b
+        self.dropout = Dropout(p, rng)
+
+    # ------------------------------------------------------------------ the pieces decoding reuses
+    def encode(self, src: np.ndarray, src_lengths: np.ndarray) -> Encoded:
+        """src: (B, S) ids padded with 0; src_lengths: (B,) → :class:`Encoded`."""
+        mask = length_mask(src_lengths, src.shape[1])
+        memory, final_states = self.encoder(self.src_embedding(src), mask)
+        return Encoded(memory, self.attention.keys(memory), np.asarray(src_lengths), final_states)
+
+    def initial_feed(self, batch_size: int) -> Tensor:
+        """h̃_0 = 0: the input-feeding vector before the first target word."""
+        return Tensor._wrap(np.zeros((batch_size, self.args.hidden_size), np.float32))
+
+    def decode_step(self, prev_ids: np.ndarray, feed: Tensor, states: list[State], encoded: Encoded):
+        """One decoder step. prev_ids: (B,) y_{j-1}; feed: (B, H) h̃_{j-1}; states: per-layer (h, c).
+
+        Returns h̃_j (B, H), the new states, and the attention weights a_j (B, S).
+        """
+        x = concat([self.tgt_embedding(prev_ids), feed], axis=-1)  # (B, E + H)
+        h, states = self.decoder.step(x, states)  # (B, H)
+        context, weights = self.attention(h, encoded.keys, encoded.memory, encoded.lengths)
+        h_tilde = self.dropout(self.combine(concat([context, h], axis=-1)).tanh())  # (B, H)
+        return h_tilde, states, weights
+
+    def log_probs(self, h_tilde: Tensor) -> Tensor:
+        """log p(y | …) = log_softmax(W_o h̃ + b), over the last axis: (..., H) → (..., V)."""
+        return log_softmax(self.generator(h_tilde))
+
+    # ------------------------------------------------------------------ teacher forcing
+    def forward(self, src, src_lengths, tgt_in) -> Tensor:
+        """Teacher-forced log-probabilities. tgt_in: (B, T) = <s> y_1 … y_{T-1} → (B, T, V)."""
+        encoded = self.encode(src, src_lengths)
+        B, T = tgt_in.shape
+        feed, states = self.initial_feed(B), encoded.final_states
+        outputs = []
+        for j in range(T):
+            feed, states, _ = self.decode_step(tgt_in[:, j], feed, states, encoded)
+            outputs.append(feed)
+        return self.log_probs(stack(outputs, axis=1))
+
+    def loss(self, batch) -> tuple[Tensor, Tensor]:
+        """Mean negative log-likelihood per target token of a :class:`~tinyseqkd.data.batching.Batch`, and the
+        full log-probabilities (so that a distillation loss can be added without a second forward pass)."""
+        log_probs = self(batch.src, batch.src_lengths, batch.tgt_in)
+        return F.nll_loss(log_probs, batch.tgt_out, pad_index=0), log_probs
