@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _subcommand_registrars():
     """The ``add_parser`` functions of every subcommand, in the order ``--help`` lists them."""
-    return []
+    from tinyseqkd.data.commands import add_parser as add_data_parser
+
+    return [add_data_parser]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,188 @@
+"""The ``tinyseqkd data`` commands — ``list``, ``stats``, ``export`` — and the corpus options every command shares.
+
+Later commands (train, evaluate, …) reuse :func:`add_corpus_options` and :func:`corpus_from_args`, so every
+command reads corpora the same way::
+
+    tinyseqkd data list
+    tinyseqkd data stats bible-es-en --direction en-es --max-len 50
+    tinyseqkd data stats my_corpus/ --src-lang de --tgt-lang en --skip-empty
+    tinyseqkd data export bible-es-en exported/          # train.es train.en … test.en test.en.1 test.ids
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tinyseqkd.data.corpus import Corpus, load_corpus
+from tinyseqkd.data.tokenize import pretokenize
+from tinyseqkd.errors import CorpusError
+
+
+# -- shared corpus options --------------------------------------------------------------------------------------
+def add_corpus_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say which corpus to read and how (see :func:`tinyseqkd.data.corpus.load_corpus`)."""
+    group = parser.add_argument_group("corpus options")
+    group.add_argument("--direction", metavar="SRC-TGT", default=None,
+                       help="translation direction, e.g. es-en or en-es (embedded corpora: default es-en)")
+    group.add_argument("--english", choices=("web", "kjv", "mixed"), default="web",
+                       help="embedded Bible: which English translation is the training target (default: web)")
+    group.add_argument("--max-len", type=int, default=None, metavar="N",
+                       help="drop training pairs with more than N pre-tokenized words on either side")
+    group.add_argument("--src-lang", default=None, metavar="XX", help="source language of a corpus on disk")
+    group.add_argument("--tgt-lang", default=None, metavar="YY", help="target language of a corpus on disk")
+    group.add_argument("--skip-empty", action="store_true",
+                       help="drop pairs with an empty line instead of stopping with an error (the count is shown)")
+    group.add_argument("--seed", type=int, default=0, help="seed for corpus choices such as --english mixed")
+
+
+def corpus_from_args(args: argparse.Namespace, spec: str | None = None) -> Corpus:
+    """Load ``spec`` (default: ``args.corpus``) with the options of :func:`add_corpus_options`."""
+    return load_corpus(spec if spec is not None else args.corpus, direction=args.direction, english=args.english,
+                       src_lang=args.src_lang, tgt_lang=args.tgt_lang, max_len=args.max_len, seed=args.seed,
+                       skip_empty=args.skip_empty)
+
+
+def add_parser(subparsers) -> None:
+    """Register ``tinyseqkd data {list,stats,export}``."""
+    from tinyseqkd.cli import add_common_options
+
+    data = subparsers.add_parser("data", help="list, inspect and export corpora",
+                                 description="List, inspect and export corpora.")
+    data.set_defaults(run=lambda args: data.print_help())
+    commands = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
+
+    listing = commands.add_parser("list", help="the corpora embedded in tinyseqkd")
+    listing.set_defaults(run=run_list)
+
+    stats = commands.add_parser("stats", help="segments, words, vocabulary and lengths per split")
+    stats.add_argument("corpus", metavar="NAME|PATH", help="an embedded corpus name or a corpus on disk")
+    add_corpus_options(stats)
+    stats.set_defaults(run=run_stats)
+
+    export = commands.add_parser("export", help="write a corpus as plain-text files (train.es, train.en, …)")
+    export.add_argument("corpus", metavar="NAME|PATH", help="an embedded corpus name or a corpus on disk")
+    export.add_argument("directory", metavar="DIR", help="where to write the files (created if missing)")
+    export.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    add_corpus_options(export)
+    export.set_defaults(run=run_export)
+
+    for command in (listing, stats, export):
+        add_common_options(command)
+
+
+# -- list -------------------------------------------------------------------------------------------------------
+def run_list(args: argparse.Namespace) -> int:
+    try:
+        from tinyseqkd.data.embedded import EMBEDDED_CORPORA
+    except ImportError:
+        EMBEDDED_CORPORA = {}
+    if not EMBEDDED_CORPORA:
+        print("no embedded corpora are installed")
+    for corpus in EMBEDDED_CORPORA.values():
+        sizes = ", ".join(f"{split} {count:,}" for split, count in corpus.segments.items())
+        print(f"{corpus.name}  ({'-'.join(corpus.languages)})  {sizes} segments")
+        print(f"    {corpus.description}")
+        print(f"    licence: {corpus.licence}")
+    return 0
+
+
+# -- stats ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SideStats:
+    """Counts for one side of one split; lengths in pre-tokenized words."""
+
+    words: int
+    chars: int
+    vocab: int
+    percentiles: tuple[int, int, int, int]  # 50th, 90th, 99th, max
+
+
+def side_stats(texts: Sequence[str]) -> SideStats:
+    """Words (pre-tokenized tokens), characters, distinct words and length percentiles of some sentences."""
+    vocabulary: set[str] = set()
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        tokens = pretokenize(text)
+        lengths[i] = len(tokens)
+        vocabulary.update(tokens)
+    if len(texts):
+        p50, p90, p99 = (int(np.ceil(p)) for p in np.percentile(lengths, [50, 90, 99]))
+        percentiles = (p50, p90, p99, int(lengths.max()))
+    else:
+        percentiles = (0, 0, 0, 0)
+    return SideStats(int(lengths.sum()), sum(len(text) for text in texts), len(vocabulary), percentiles)
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    corpus = corpus_from_args(args)
+    print(f"{corpus.name}: {corpus.src_lang} → {corpus.tgt_lang}")
+    for line in corpus.report:
+        print(f"  {line}")
+    header = f"{'split':<6} {'side':<6} {'segments':>9} {'words':>11} {'chars':>12} {'vocab':>8}  length p50/p90/p99/max"
+    print(header)
+    for split, text in corpus.splits.items():
+        sides = [(corpus.src_lang, text.src), (corpus.tgt_lang, text.tgt)]
+        sides += [(f"{corpus.tgt_lang}.{k}", ref) for k, ref in enumerate(text.refs[1:], start=1)]
+        for side, texts in sides:
+            s = side_stats(texts)
+            lengths = "/".join(str(p) for p in s.percentiles)
+            print(f"{split:<6} {side:<6} {len(texts):>9,} {s.words:>11,} {s.chars:>12,} {s.vocab:>8,}  {lengths}")
+    return 0
+
+
+# -- export -----------------------------------------------------------------------------------------------------
+def export_files(corpus: Corpus) -> dict[str, list[str]]:
+    """``{file name: lines}`` in the layout :func:`load_corpus` reads: ``test.en``, ``test.en.1``, ``test.ids``…"""
+    files = {}
+    for split, text in corpus.splits.items():
+        files[f"{split}.{corpus.src_lang}"] = text.src
+        for k, ref in enumerate(text.refs):
+            files[f"{split}.{corpus.tgt_lang}" + (f".{k}" if k else "")] = ref
+        if text.ids:
+            files[f"{split}.ids"] = text.ids
+    return files
+
+
+def run_export(args: argparse.Namespace) -> int:
+    corpus = corpus_from_args(args)
+    directory = Path(args.directory)
+    files = export_files(corpus)
+    existing = [name for name in files if (directory / name).exists()]
+    if existing and not args.force:
+        raise CorpusError(f"{directory / existing[0]} already exists ({len(existing)} of the {len(files)} files "
+                          "to write do); fix: choose another directory or pass --force to overwrite")
+    for name, lines in files.items():
+        _check_one_line_each(name, lines)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, lines in files.items():
+        _write_atomically(directory / name, "".join(line + "\n" for line in lines))
+    for line in corpus.report:
+        print(line)
+    print(f"wrote {len(files)} files to {directory}: {', '.join(files)}")
+    return 0
+
+
+def _check_one_line_each(name: str, lines: Sequence[str]) -> None:
+    for number, line in enumerate(lines, start=1):
+        if "\n" in line or "\r" in line:
+            raise CorpusError(f"{name}:{number}: the segment contains a line break, so the exported files would "
+                              "no longer be aligned; fix: clean the corpus first")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, then rename it: a crash never leaves half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
