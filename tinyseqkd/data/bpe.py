@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from pathlib import Path
 
 from tinyseqkd.data.tokenize import SUBWORD_MARK
@@ -45,6 +45,9 @@ class BPE:
     def __init__(self, merges: Iterable[Pair]):
         self.merges: list[Pair] = [tuple(pair) for pair in merges]
         self._rank: dict[Pair, int] = {pair: rank for rank, pair in enumerate(self.merges)}
+        self._parents: dict[str, Pair] = {}  # merged symbol → the (first learned) pair it was merged from
+        for left, right in self.merges:
+            self._parents.setdefault(left[:-1] + right, (left, right))
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def __len__(self) -> int:
@@ -71,6 +74,23 @@ class BPE:
         for token in tokens:
             pieces.extend(self.encode_word(token))
         return pieces
+
+    def split_unknown(self, pieces: Iterable[str], known: Container[str]) -> list[str]:
+        """Split each piece that is not in ``known`` back into the two pieces it was merged from, recursively.
+
+        This is subword-nmt's vocabulary filter: a rare piece that did not make it into a size-limited
+        vocabulary becomes smaller pieces that did, instead of ``<unk>``. Characters are never split.
+        """
+        out: list[str] = []
+        stack = list(pieces)[::-1]
+        while stack:
+            piece = stack.pop()
+            if piece in known or piece not in self._parents:
+                out.append(piece)
+            else:
+                left, right = self._parents[piece]
+                stack += [right, left]
+        return out
 
     @staticmethod
     def decode(pieces: Iterable[str]) -> list[str]:

@@ -113,7 +113,8 @@ def side_stats(texts: Sequence[str]) -> SideStats:
         lengths[i] = len(tokens)
         vocabulary.update(tokens)
     if len(texts):
-        p50, p90, p99 = (int(np.ceil(p)) for p in np.percentile(lengths, [50, 90, 99]))
+        # "inverted_cdf": the smallest length that p% of the sentences do not exceed (always a real length)
+        p50, p90, p99 = (int(p) for p in np.percentile(lengths, [50, 90, 99], method="inverted_cdf"))
         percentiles = (p50, p90, p99, int(lengths.max()))
     else:
         percentiles = (0, 0, 0, 0)

@@ -8,7 +8,9 @@ A model is only meaningful together with the pipeline that made its ids, so chec
 content as plain files (``bpe.merges``, ``vocab.src``, ``vocab.tgt``, ``pipeline.json``) a person can read.
 
 One BPE merge table serves both sides (learned jointly, see :mod:`tinyseqkd.data.bpe`); each side has its own
-vocabulary. Encoding caches the ids of each word type, so a corpus is encoded at dictionary-lookup speed.
+vocabulary. A BPE piece that a size-limited vocabulary left out is split back into the smaller pieces it was
+merged from (:meth:`BPE.split_unknown`) before it would become ``<unk>``. Encoding caches the ids of each word
+type, so a corpus is encoded at dictionary-lookup speed.
 """
 
 from __future__ import annotations
@@ -57,11 +59,11 @@ class TextPipeline:
     # -- text → ids -------------------------------------------------------------------------------------------
     def src_tokens(self, text: str) -> list[str]:
         """The source pieces the model sees, as strings (for inspection)."""
-        return self._pieces(text)
+        return [piece for token in pretokenize(text) for piece in self._word_pieces(token, self.src_vocab)]
 
     def tgt_tokens(self, text: str) -> list[str]:
         """The target pieces the model sees, as strings (for inspection)."""
-        return self._pieces(text)
+        return [piece for token in pretokenize(text) for piece in self._word_pieces(token, self.tgt_vocab)]
 
     def encode_src(self, text: str) -> np.ndarray:
         """A source sentence → ids (S,) int32, no special tokens."""
@@ -141,9 +143,11 @@ class TextPipeline:
         return cls(Vocabulary.load(directory / "vocab.src"), Vocabulary.load(directory / "vocab.tgt"), bpe)
 
     # -- internals --------------------------------------------------------------------------------------------
-    def _pieces(self, text: str) -> list[str]:
-        tokens = pretokenize(text)
-        return self.bpe.encode(tokens) if self.bpe is not None else tokens
+    def _word_pieces(self, token: str, vocab: Vocabulary) -> list[str]:
+        """A token's BPE pieces, those missing from ``vocab`` split into smaller known ones where possible."""
+        if self.bpe is None:
+            return [token]
+        return self.bpe.split_unknown(self.bpe.encode_word(token), vocab.index)
 
     def _encode(self, text: str, side: str, vocab: Vocabulary) -> np.ndarray:
         cache = self._word_ids[side]
@@ -151,8 +155,7 @@ class TextPipeline:
         for token in pretokenize(text):
             token_ids = cache.get(token)
             if token_ids is None:
-                pieces = self.bpe.encode_word(token) if self.bpe is not None else (token,)
-                token_ids = cache[token] = vocab.encode(pieces).tolist()
+                token_ids = cache[token] = vocab.encode(self._word_pieces(token, vocab)).tolist()
             ids.extend(token_ids)
         return np.array(ids, dtype=np.int32)
 

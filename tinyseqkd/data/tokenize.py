@@ -95,6 +95,9 @@ def detokenize(tokens: Iterable[str]) -> str:
         core = token[1:] if glue_left else token
         glue_right = core.endswith(JOINER)
         core = core[:-1] if glue_right else core
+        if not core:  # a lone joiner (only a model makes one): glue its neighbours
+            glue_next = True
+            continue
         if not (glue_left or glue_next):
             parts.append(" ")
         parts.append(core)
