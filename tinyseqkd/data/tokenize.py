@@ -25,6 +25,7 @@ has them escaped (``␛j``, ``␛s``, ``␛e``) into a single atomic token, and 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -67,14 +68,15 @@ def pretokenize(text: str) -> list[str]:
     """Split ``text`` into words and punctuation, marking glued neighbours with :data:`JOINER`.
 
     ``detokenize(pretokenize(text)) == normalize(text)`` for every ``text``. The common case, a chunk between
-    spaces that is a plain word (``str.isalnum``), takes a fast path with no regular expression.
+    spaces that is a plain word (``str.isalnum``), takes a fast path with no regular expression; the other
+    chunks (``world!``, ``(again)``) repeat a lot in a corpus, so their splits are cached.
     """
     tokens: list[str] = []
     for chunk in text.split():
         if chunk.isalnum():
             tokens.append(chunk)
         else:
-            tokens.extend(_split_chunk(_escape(chunk)))
+            tokens.extend(_split_chunk(chunk))
     return tokens
 
 
@@ -119,9 +121,10 @@ def _unescape(text: str) -> str:
     return _ESCAPED.sub(lambda match: _UNESCAPES[match.group()], text)
 
 
-def _split_chunk(chunk: str) -> list[str]:
-    """Split a space-free, escaped chunk into pieces and put a joiner on the punctuation side of each glue."""
-    matches = list(_PIECE.finditer(chunk))
+@functools.lru_cache(maxsize=1 << 16)
+def _split_chunk(chunk: str) -> tuple[str, ...]:
+    """Split a space-free chunk into pieces and put a joiner on the punctuation side of each glue."""
+    matches = list(_PIECE.finditer(_escape(chunk)))
     pieces = [match.group() for match in matches]
     is_word = [match.lastgroup == "word" for match in matches]
     for i in range(1, len(pieces)):
@@ -129,4 +132,4 @@ def _split_chunk(chunk: str) -> list[str]:
             pieces[i] = JOINER + pieces[i]  # "world" + "￭!"
         else:
             pieces[i - 1] = pieces[i - 1] + JOINER  # "(￭" + "again"; the left piece is never a word here
-    return pieces
+    return tuple(pieces)
