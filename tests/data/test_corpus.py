@@ -137,3 +137,41 @@ def test_gap_in_reference_numbers(tmp_path):
 def test_bad_direction_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="es-en"):
         load_corpus(str(write(tmp_path, GOOD)), direction="german to english")
+
+
+# -- embedded corpora, through a stand-in module (the real one is tested in test_commands / test_embedded) -------
+@pytest.fixture
+def fake_embedded(monkeypatch):
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from tinyseqkd.data.parallel import ParallelText
+
+    @dataclass(frozen=True)
+    class Fake:
+        name: str = "toy-es-en"
+        languages: tuple = ("es", "en")
+
+    calls = []
+
+    def load_embedded(name, *, direction="es-en", english="web", seed=0):
+        calls.append((name, direction, english, seed))
+        src, tgt = ["uno dos tres cuatro", "uno"], ["one two three four", "one"]
+        if direction == "en-es":
+            src, tgt = tgt, src
+        return {"train": ParallelText(src, [tgt]), "test": ParallelText(src, [tgt, tgt])}
+
+    module = types.SimpleNamespace(EMBEDDED_CORPORA={"toy-es-en": Fake()}, load_embedded=load_embedded)
+    monkeypatch.setitem(sys.modules, "tinyseqkd.data.embedded", module)
+    return calls
+
+
+def test_embedded_names_dispatch_with_direction_and_filter(fake_embedded):
+    corpus = load_corpus("toy-es-en", english="kjv", seed=5, max_len=2)
+    assert fake_embedded == [("toy-es-en", "es-en", "kjv", 5)]
+    assert (corpus.src_lang, corpus.tgt_lang) == ("es", "en")
+    assert corpus.splits["train"].src == ["uno"] and len(corpus.splits["test"]) == 2
+    assert load_corpus("toy-es-en", src_lang="en").splits["train"].src[1] == "one"
+    with pytest.raises(ConfigError, match="disagrees"):
+        load_corpus("toy-es-en", direction="es-en", src_lang="en")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyseqkd.data.corpus import Corpus, load_corpus
+from tinyseqkd.data.corpus import Corpus, embedded_corpora, load_corpus
 from tinyseqkd.data.tokenize import pretokenize
 from tinyseqkd.errors import CorpusError
 
@@ -79,13 +79,10 @@ def add_parser(subparsers) -> None:
 
 # -- list -------------------------------------------------------------------------------------------------------
 def run_list(args: argparse.Namespace) -> int:
-    try:
-        from tinyseqkd.data.embedded import EMBEDDED_CORPORA
-    except ImportError:
-        EMBEDDED_CORPORA = {}
-    if not EMBEDDED_CORPORA:
+    corpora = embedded_corpora()
+    if not corpora:
         print("no embedded corpora are installed")
-    for corpus in EMBEDDED_CORPORA.values():
+    for corpus in corpora.values():
         sizes = ", ".join(f"{split} {count:,}" for split, count in corpus.segments.items())
         print(f"{corpus.name}  ({'-'.join(corpus.languages)})  {sizes} segments")
         print(f"    {corpus.description}")

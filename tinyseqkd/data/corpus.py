@@ -61,7 +61,7 @@ def load_corpus(spec: str, *, direction: str | None = None, english: str = "web"
 
     ``english`` (web / kjv / mixed) and ``seed`` only concern embedded corpora.
     """
-    if spec in _embedded_names():
+    if spec in embedded_corpora():
         corpus = _load_embedded(spec, direction, english, src_lang, tgt_lang, seed)
     else:
         corpus = _load_files(spec, direction, src_lang, tgt_lang, skip_empty)
@@ -71,24 +71,32 @@ def load_corpus(spec: str, *, direction: str | None = None, english: str = "web"
 
 
 # -- embedded corpora -------------------------------------------------------------------------------------------
-def _embedded_names() -> set[str]:
+def embedded_corpora() -> dict:
+    """``tinyseqkd.data.embedded.EMBEDDED_CORPORA`` (name → description), or ``{}`` without that module."""
     try:
         from tinyseqkd.data.embedded import EMBEDDED_CORPORA
-    except ImportError:
-        return set()
-    return set(EMBEDDED_CORPORA)
+    except ModuleNotFoundError as error:
+        if error.name != "tinyseqkd.data.embedded":
+            raise
+        return {}
+    return EMBEDDED_CORPORA
 
 
 def _load_embedded(name, direction, english, src_lang, tgt_lang, seed) -> Corpus:
+    """An embedded corpus in the direction given by ``direction`` or by the languages (default: es-en)."""
     from tinyseqkd.data.embedded import load_embedded
 
-    src, tgt = _parse_direction(direction) if direction else (src_lang, tgt_lang)
-    if direction and (src_lang or tgt_lang) and (src_lang, tgt_lang) != (src, tgt):
-        raise ConfigError(f"--direction {direction} disagrees with --src-lang {src_lang} --tgt-lang {tgt_lang}; "
-                          "fix: give one of them")
-    direction = f"{src}-{tgt}" if src and tgt else "es-en"
-    src, tgt = _parse_direction(direction)
-    return Corpus(name, src, tgt, dict(load_embedded(name, direction=direction, english=english, seed=seed)))
+    if direction is not None:
+        src, tgt = _parse_direction(direction)
+        if (src_lang or tgt_lang) and (src_lang or src, tgt_lang or tgt) != (src, tgt):
+            raise ConfigError(f"--direction {direction} disagrees with --src-lang {src_lang} --tgt-lang "
+                              f"{tgt_lang}; fix: give only one of them")
+    elif src_lang or tgt_lang:
+        src, tgt = _resolve_languages(name, sorted(embedded_corpora()[name].languages), src_lang, tgt_lang)
+    else:
+        src, tgt = "es", "en"
+    splits = load_embedded(name, direction=f"{src}-{tgt}", english=english, seed=seed)
+    return Corpus(name, src, tgt, dict(splits))
 
 
 def _parse_direction(direction: str) -> tuple[str, str]:
@@ -142,7 +150,7 @@ def _find_split_files(path: Path) -> dict[str, _SplitFiles]:
     directory, prefix = (path, "") if path.is_dir() else (path.parent, path.name)
     if not directory.is_dir():
         raise CorpusError(f"no corpus at {str(path)!r}: it is neither an embedded corpus name "
-                          f"({', '.join(sorted(_embedded_names())) or 'none installed'}), a .tsv file, a directory "
+                          f"({', '.join(sorted(embedded_corpora())) or 'none installed'}), a .tsv file, a directory "
                           "nor a prefix of files like PREFIXtrain.de; fix: check the path")
     layout: dict[str, _SplitFiles] = {}
     for file in sorted(directory.iterdir()):
