@@ -19,3 +19,7 @@ class CheckpointError(TinySeqKDError):
 
 class ConfigError(TinySeqKDError):
     """An unknown configuration key or option, or a value of the wrong kind."""
+
+
+class TrainingError(TinySeqKDError):
+    """Training cannot go on (the loss became NaN or infinite); the last good checkpoint is kept."""

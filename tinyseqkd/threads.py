@@ -12,15 +12,28 @@ import os
 _limiter = None  # keeps the threadpoolctl limit alive for the life of the process
 
 
+def idle_cores() -> int:
+    """Cores not busy with other work, judged by the 1-minute load average (at least 1)."""
+    cores = os.cpu_count() or 1
+    try:
+        busy = round(os.getloadavg()[0])
+    except OSError:  # no load average on this platform
+        busy = 0
+    return max(1, min(cores, cores - busy))
+
+
 def set_threads(n: int | None) -> int:
-    """Limit BLAS and numba to ``n`` threads (``None``: all cores). Returns the number in force."""
+    """Limit BLAS and numba to ``n`` threads (``None``: the idle cores). Returns the number in force.
+
+    Busy cores are left alone on purpose: a BLAS thread that has to wait for a busy core stalls every matrix
+    product it takes part in.
+    """
     global _limiter
     import numba
     from threadpoolctl import threadpool_limits
 
-    cores = os.cpu_count() or 1
     if n is None:
-        n = cores
+        n = idle_cores()
     if n < 1:
         raise ValueError(f"--threads must be at least 1, got {n}")
     n = min(n, numba.config.NUMBA_NUM_THREADS)

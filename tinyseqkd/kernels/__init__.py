@@ -16,4 +16,4 @@ def kernel(function):
 
 def parallel_kernel(function):
     """Like :func:`kernel`, for loops whose outer ``numba.prange`` may run on several threads."""
-    return numba.njit(cache=True, nogil=True, parallel=True, fastmath=True)(function)
+    return numba.njit(cache=True, nogil=True, parallel=False, fastmath=True)(function)

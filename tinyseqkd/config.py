@@ -1,0 +1,233 @@
+"""Configuration: TOML files shipped in the package, checked key by key, overridable from the command line.
+
+A config has three sections, each a dataclass below: ``[data]`` (corpus and text processing), ``[model]`` (the
+network's shape) and ``[train]`` (optimisation, validation, stopping). Every key has a default and a one-line
+description here; ``configs/reference.toml`` lists them all with comments (a test keeps the two in step).
+
+Names are checked, not guessed: an unknown key is rejected with the nearest valid names, and a value of the wrong
+kind (``lr = "fast"``) with the kind it should be. On the command line ``--train.lr=0.5`` sets one key; a bare
+``--lr=0.5`` works when the key name is unique across sections.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+
+from tinyseqkd.errors import ConfigError
+
+
+def _key(default, help: str, choices: tuple = ()):  # noqa: A002
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass
+class DataConfig:
+    corpus: str = _key("bible-es-en", "embedded corpus name, 'synthetic:TASK' (reverse, copy, multimodal), or a path")
+    direction: str = _key("es-en", "translation direction, SRC-TGT (embedded corpus: es-en or en-es)")
+    english: str = _key("web", "which English text of bible-es-en: web, kjv, or mixed (drawn per verse)",
+                        ("web", "kjv", "mixed"))
+    max_len: int = _key(50, "drop training pairs longer than this many words on either side (0 = keep all)")
+    train_size: int = _key(0, "use only the first N training pairs (0 = all), for quick runs")
+    skip_empty: bool = _key(False, "skip pairs with an empty side instead of stopping with an error")
+    bpe_merges: int = _key(8000, "joint BPE merges learned on the training text (0 = whole words)")
+    src_vocab_size: int = _key(8000, "source vocabulary size, special tokens included (0 = everything seen)")
+    tgt_vocab_size: int = _key(8000, "target vocabulary size, special tokens included (0 = everything seen)")
+    min_freq: int = _key(1, "drop tokens seen fewer times than this from the vocabularies")
+
+
+@dataclass
+class ModelSection:
+    embedding_size: int = _key(256, "word embedding size (source and target)")
+    hidden_size: int = _key(256, "LSTM and attention size H")
+    layers: int = _key(2, "LSTM layers in the encoder and in the decoder")
+    dropout: float = _key(0.3, "dropout between LSTM layers and on the attentional state h~")
+    init_scale: float = _key(0.1, "initial weights uniform in [-init_scale, init_scale]")
+
+
+@dataclass
+class TrainConfig:
+    optimizer: str = _key("sgd", "sgd (the paper: lr 1.0, halved on plateau) or adam", ("sgd", "adam"))
+    lr: float = _key(1.0, "learning rate")
+    lr_decay: float = _key(0.5, "multiply the rate by this when the validation score stops improving (1 = never)")
+    decay_patience: int = _key(0, "validations without improvement tolerated before decaying the rate")
+    batch_size: int = _key(64, "sentences per batch (or tokens, see batch_by)")
+    batch_by: str = _key("sentences", "what batch_size counts: sentences or tokens", ("sentences", "tokens"))
+    clip: float = _key(5.0, "clip the global gradient norm to this (0 = no clipping)")
+    max_epochs: int = _key(10, "stop after this many passes over the training data (0 = no limit)")
+    max_steps: int = _key(0, "stop after this many updates (0 = no limit)")
+    max_minutes: float = _key(0.0, "stop after this much training time (0 = no limit)")
+    validate_every: int = _key(0, "validate every N updates (0 = at the end of every epoch)")
+    early_stopping: str = _key("ppl", "validation score for best checkpoint and early stopping: ppl or bleu",
+                               ("ppl", "bleu"))
+    patience: int = _key(4, "stop after this many validations without improvement (0 = never stop early)")
+    valid_bleu_size: int = _key(300, "valid sentences decoded greedily for BLEU at each validation (0 = all)")
+    valid_examples: int = _key(3, "Source / Reference / Hypothesis examples printed at each validation")
+    log_every: int = _key(50, "print a progress line every N updates")
+    seed: int = _key(1, "seed of every random generator (weights, dropout, batch order)")
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelSection = field(default_factory=ModelSection)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+SECTIONS = {f.name: f.default_factory for f in fields(Config)}
+
+
+# ---------------------------------------------------------------------------------------------- loading
+def shipped_configs() -> dict[str, Path]:
+    """The configs inside the package, by name (``teacher`` for ``configs/teacher.toml``)."""
+    folder = resources.files("tinyseqkd") / "configs"
+    return {Path(entry.name).stem: Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".toml")}
+
+
+def find_config(name_or_path: str) -> Path:
+    """A shipped config's name or a file path → the file."""
+    shipped = shipped_configs()
+    if name_or_path in shipped:
+        return shipped[name_or_path]
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    close = difflib.get_close_matches(name_or_path, list(shipped), n=3)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise ConfigError(f"{name_or_path}: no such config file; {hint}shipped configs: {', '.join(sorted(shipped))}")
+
+
+def load_config(name_or_path: str, overrides: list[str] | tuple = ()) -> Config:
+    """Read a TOML config (shipped name or path), check every key and value, then apply ``--key=value`` overrides."""
+    path = find_config(name_or_path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    config = config_from_dict(raw, where=str(path))
+    apply_overrides(config, overrides)
+    return config
+
+
+def config_from_dict(raw: dict, where: str = "config") -> Config:
+    config = Config()
+    for section_name, values in raw.items():
+        if section_name not in SECTIONS:
+            raise ConfigError(f"{where}: unknown section [{section_name}]{_nearest(section_name, SECTIONS)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where}: [{section_name}] must be a table of keys")
+        section = getattr(config, section_name)
+        for key, value in values.items():
+            _set(section, section_name, key, value, where)
+    return config
+
+
+def apply_overrides(config: Config, overrides) -> None:
+    """Apply ``--section.key=value`` (or ``--key=value`` when unique) command-line overrides."""
+    for item in overrides:
+        text = item[2:] if item.startswith("--") else item
+        if "=" not in text:
+            raise ConfigError(f"option {item!r}: write overrides as --section.key=value (e.g. --train.lr=0.5)")
+        name, value = text.split("=", 1)
+        section_name, key = _locate(name.replace("-", "_"), item)
+        section = getattr(config, section_name)
+        spec = _field(section, key)
+        _set(section, section_name, key, _parse_text(value, spec.type) if spec else value, f"option {item!r}")
+
+
+def _locate(name: str, item: str) -> tuple[str, str]:
+    if "." in name:
+        section_name, key = name.split(".", 1)
+        if section_name not in SECTIONS:
+            raise ConfigError(f"option {item!r}: unknown section {section_name!r}{_nearest(section_name, SECTIONS)}")
+        return section_name, key
+    owners = [s for s, factory in SECTIONS.items() if name in {f.name for f in fields(factory())}]
+    if len(owners) == 1:
+        return owners[0], name
+    if len(owners) > 1:
+        raise ConfigError(f"option {item!r}: {name!r} is in several sections; write {owners[0]}.{name}=...")
+    every = [f"{s}.{f.name}" for s, factory in SECTIONS.items() for f in fields(factory())]
+    bare = [key.split(".")[1] for key in every]
+    raise ConfigError(f"option {item!r}: unknown key {name!r}{_nearest(name, bare + every)}")
+
+
+def _field(section, key):
+    for f in fields(section):
+        if f.name == key:
+            return f
+    return None
+
+
+def _set(section, section_name: str, key: str, value, where: str) -> None:
+    spec = _field(section, key)
+    if spec is None:
+        names = [f.name for f in fields(section)]
+        raise ConfigError(f"{where}: unknown key {section_name}.{key}{_nearest(key, names)}")
+    expected = {"int": int, "float": float, "str": str, "bool": bool}[spec.type]
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if type(value) is not expected:
+        raise ConfigError(f"{where}: {section_name}.{key} must be {spec.type} ({spec.metadata['help']}), "
+                          f"got {value!r}")
+    choices = spec.metadata["choices"]
+    if choices and value not in choices:
+        raise ConfigError(f"{where}: {section_name}.{key} = {value!r} is not one of {', '.join(choices)}"
+                          f"{_nearest(str(value), choices)}")
+    if expected in (int, float) and value < 0:
+        raise ConfigError(f"{where}: {section_name}.{key} must not be negative, got {value!r}")
+    setattr(section, key, value)
+
+
+def _parse_text(text: str, kind: str):
+    """A command-line value as the kind its key holds (left as text if it does not parse; _set then explains)."""
+    try:
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "bool":
+        lowered = text.lower()
+        if lowered in ("true", "yes", "1"):
+            return True
+        if lowered in ("false", "no", "0"):
+            return False
+    return text
+
+
+def _nearest(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.5)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+# ---------------------------------------------------------------------------------------------- writing
+def to_toml(config: Config) -> str:
+    """The resolved config as TOML (what a run directory keeps beside its checkpoints)."""
+    lines = []
+    for section_name, values in config.to_dict().items():
+        lines.append(f"[{section_name}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
+
+
+def reference_keys() -> dict[str, dict]:
+    """Every key with its default, for the reference-config test and ``--help`` text."""
+    return {name: {f.name: (f.default if f.default is not MISSING else None) for f in fields(factory())}
+            for name, factory in SECTIONS.items()}
