@@ -36,6 +36,7 @@ import numpy as np
 
 from tinyseqkd.autograd.function import Function
 from tinyseqkd.autograd.tensor import Tensor
+from tinyseqkd.kernels.scatter import scatter_add_rows_kernel
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -262,6 +263,9 @@ class GetItem(Function):
         grad = np.zeros(shape, g.dtype)
         if _is_basic_index(index):
             grad[index] = g
+        elif isinstance(index, np.ndarray) and index.dtype.kind in "iu" and len(shape) == 2:  # rows by id
+            ids = index.reshape(-1)
+            scatter_add_rows_kernel(grad, ids, np.ascontiguousarray(g).reshape(len(ids), shape[1]))
         else:
             np.add.at(grad, index, g)  # an id that occurs twice receives both gradients
         return grad

@@ -140,10 +140,10 @@ class Tensor:
         if self._node is None:
             self._accumulate(grad)
             return
-        pending = {self._node: _empty_slots(self._node)}
-        pending[self._node][self._output_index] = grad
+        pending = _PendingGradients()
+        pending.add(self._node, self._output_index, grad)
         for node in _topological_order(self._node):
-            output_grads = pending.pop(node, None)
+            output_grads = pending.pop(node)
             if output_grads is None:  # no gradient reached this node
                 continue
             _backward_through(node, output_grads, pending)
@@ -224,8 +224,30 @@ class Tensor:
         return ops.transpose(self, None)
 
 
-def _empty_slots(node: Node) -> list:
-    return [None] * len(node.output_shapes)
+class _PendingGradients:
+    """dL/d(output) for nodes not yet processed, summed as contributions arrive from the nodes that used them.
+
+    The first contribution is kept as it is (it may be a view the op still owns); from the second on, the sum is
+    an array of our own and later contributions are added into it in place.
+    """
+
+    def __init__(self):
+        self.slots: dict[Node, list] = {}
+        self.owned: set[tuple[Node, int]] = set()
+
+    def add(self, node: Node, index: int, grad: np.ndarray) -> None:
+        slots = self.slots.setdefault(node, [None] * len(node.output_shapes))
+        current = slots[index]
+        if current is None:
+            slots[index] = grad
+        elif (node, index) in self.owned:
+            current += grad
+        else:
+            slots[index] = current + grad
+            self.owned.add((node, index))
+
+    def pop(self, node: Node) -> list | None:
+        return self.slots.pop(node, None)
 
 
 def _topological_order(root: Node) -> list[Node]:
@@ -247,7 +269,7 @@ def _topological_order(root: Node) -> list[Node]:
     return order
 
 
-def _backward_through(node: Node, output_grads: list, pending: dict) -> None:
+def _backward_through(node: Node, output_grads: list, pending: _PendingGradients) -> None:
     """Call one node's backward and hand each input its share of the gradient."""
     if node.ctx is None:
         raise RuntimeError(
@@ -271,9 +293,7 @@ def _backward_through(node: Node, output_grads: list, pending: dict) -> None:
         if tensor._node is None:
             tensor._accumulate(grad)
             continue
-        slots = pending.setdefault(tensor._node, _empty_slots(tensor._node))
-        index = tensor._output_index
-        slots[index] = grad if slots[index] is None else slots[index] + grad
+        pending.add(tensor._node, tensor._output_index, grad)
 
 
 from tinyseqkd.autograd import ops  # noqa: E402  (ops needs Tensor defined first)
