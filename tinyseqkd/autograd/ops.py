@@ -13,7 +13,7 @@ op             forward                                    backward (g = dL/d out
 ``log``        ln x                                       g / x
 ``tanh``       tanh x                                     g * (1 - tanh² x)
 ``sigmoid``    σ(x) = 1 / (1 + e^-x)                      g * σ(x) (1 - σ(x))
-``matmul``     a @ b   (batched over leading axes)        g @ bᵀ, aᵀ @ g
+``matmul``     a @ b   (batched over leading axes)        g @ bᵀ, aᵀ @ g  (for a weight: summed lazily)
 ``sum``        Σ over axes                                g copied back over the summed axes
 ``max``        max over axes                              g to the maximal entries (split between ties)
 ``reshape``    same numbers, new shape                    g reshaped back
@@ -34,7 +34,7 @@ import builtins
 
 import numpy as np
 
-from tinyseqkd.autograd.function import Function
+from tinyseqkd.autograd.function import Function, OuterProduct
 from tinyseqkd.autograd.tensor import Tensor
 from tinyseqkd.kernels.scatter import scatter_add_rows_kernel
 
@@ -166,20 +166,31 @@ class MatMul(Function):
         if a.ndim < 2 or b.ndim < 2:
             raise ValueError(f"matmul needs operands with at least 2 axes, got shapes {a.shape} and {b.shape}")
         ctx.save_for_backward(a, b)
-        return a @ b
+        return _matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = unbroadcast(g @ np.swapaxes(b, -1, -2), a.shape)
+            grad_a = unbroadcast(_matmul(g, np.swapaxes(b, -1, -2)), a.shape)
         if ctx.needs_input_grad[1]:
-            if b.ndim == 2:  # a weight shared by all rows: one big product instead of a batch of small ones
-                grad_b = a.reshape(-1, a.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            if b.ndim == 2:  # a weight shared by all rows: summed with its other uses as one product
+                grad_b = OuterProduct(a.reshape(-1, a.shape[-1]), g.reshape(-1, g.shape[-1]))
             else:
                 grad_b = unbroadcast(np.swapaxes(a, -1, -2) @ g, b.shape)
         return grad_a, grad_b
+
+
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``, folding a's leading axes into one when b is a plain matrix.
+
+    numpy multiplies a (B, T, H) stack by an (H, V) matrix as B separate products; folded, it is one
+    (B·T, H) × (H, V) product, which BLAS runs 2-4x faster (measured on the output layer, 64 × 25 × 256 × 8000).
+    """
+    if b.ndim == 2 and a.ndim > 2:
+        return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[-1],))
+    return a @ b
 
 
 # --------------------------------------------------------------------------------------------- reductions

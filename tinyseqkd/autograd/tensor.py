@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyseqkd.autograd.function import Node
+from tinyseqkd.autograd.function import Node, OuterProduct
 
 
 class Tensor:
@@ -147,6 +147,7 @@ class Tensor:
             if output_grads is None:  # no gradient reached this node
                 continue
             _backward_through(node, output_grads, pending)
+        pending.flush_outer_products()
 
     # ----------------------------------------------------------------- operators (defined in ops/functional)
     def __add__(self, other):
@@ -234,6 +235,7 @@ class _PendingGradients:
     def __init__(self):
         self.slots: dict[Node, list] = {}
         self.owned: set[tuple[Node, int]] = set()
+        self.outer_products: dict[int, tuple["Tensor", list]] = {}  # leaf id → (leaf, its OuterProducts)
 
     def add(self, node: Node, index: int, grad: np.ndarray) -> None:
         slots = self.slots.setdefault(node, [None] * len(node.output_shapes))
@@ -248,6 +250,17 @@ class _PendingGradients:
 
     def pop(self, node: Node) -> list | None:
         return self.slots.pop(node, None)
+
+    def defer(self, leaf: "Tensor", product: OuterProduct) -> None:
+        """Keep a leaf's ``aᵀ g`` term for :meth:`flush_outer_products`."""
+        self.outer_products.setdefault(id(leaf), (leaf, []))[1].append(product)
+
+    def flush_outer_products(self) -> None:
+        """Sum each leaf's deferred terms as one matrix product: [a_1; …]ᵀ [g_1; …]."""
+        for leaf, products in self.outer_products.values():
+            left = np.concatenate([p.left for p in products])
+            right = np.concatenate([p.right for p in products])
+            leaf._accumulate(left.T @ right)
 
 
 def _topological_order(root: Node) -> list[Node]:
@@ -290,6 +303,11 @@ def _backward_through(node: Node, output_grads: list, pending: _PendingGradients
     for tensor, grad in zip(node.inputs, input_grads):
         if grad is None or not tensor.requires_grad:
             continue
+        if isinstance(grad, OuterProduct):
+            if tensor._node is None:
+                pending.defer(tensor, grad)
+                continue
+            grad = grad.materialize()
         if tensor._node is None:
             tensor._accumulate(grad)
             continue

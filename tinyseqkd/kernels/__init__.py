@@ -4,16 +4,17 @@ Every kernel here is a plain Python loop compiled by :func:`kernel` — the one 
 To step through a kernel in a debugger, run with ``NUMBA_DISABLE_JIT=1``: the same loops then run as ordinary
 (slow) Python. Compiled code is cached on disk (``cache=True``), so only the first run after installing pays for
 compilation.
+
+Two floating-point liberties are allowed (``reassoc``: sums may be reordered, so that a loop adding up a row runs
+8 lanes at a time; ``contract``: a*b + c may become one fused multiply-add). The others that ``fastmath=True`` would
+add — assuming no NaN or infinity — are not: a NaN must stay a NaN so that training can notice it.
 """
 
 import numba
 
+FLOAT_LIBERTIES = {"reassoc", "contract"}
+
 
 def kernel(function):
     """Compile a loop kernel with numba: no Python objects inside, results cached between runs."""
-    return numba.njit(cache=True, nogil=True)(function)
-
-
-def parallel_kernel(function):
-    """Like :func:`kernel`, for loops whose outer ``numba.prange`` may run on several threads."""
-    return numba.njit(cache=True, nogil=True, parallel=False, fastmath=True)(function)
+    return numba.njit(cache=True, nogil=True, fastmath=FLOAT_LIBERTIES)(function)

@@ -13,15 +13,14 @@ and its backward, given dc (and da, if the weights themselves are used)::
     dk_s = dscore_s h    dh   = Σ_s dscore_s k_s
 
 Shapes: keys and values (B, S, H), query (B, H), lengths (B,) → context (B, H), weights (B, S). The kernels loop
-over the batch in parallel (``prange``) and touch only the first ``lengths[b]`` source positions.
+over the batch and touch only the first ``lengths[b]`` source positions.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
-from tinyseqkd.kernels import parallel_kernel
+from tinyseqkd.kernels import kernel
 
 
 # ------------------------------------------------------------------------------------------- numpy twins
@@ -51,12 +50,12 @@ def attention_backward_numpy(keys, values, query, weights, d_context, d_weights)
 
 
 # ------------------------------------------------------------------------------------------- numba kernels
-@parallel_kernel
+@kernel
 def attention_forward_kernel(keys, values, query, lengths, context, weights):
     """Loop version of :func:`attention_forward_numpy`, writing into context (B, H) and weights (B, S)."""
     B, S, H = keys.shape
     zero = keys.dtype.type(0)  # accumulate in the arrays' own precision (float32 stays vectorised)
-    for b in prange(B):
+    for b in range(B):
         n = lengths[b]
         best = -np.inf
         for s in range(n):  # scores, kept in `weights` until normalised
@@ -82,13 +81,13 @@ def attention_forward_kernel(keys, values, query, lengths, context, weights):
                 context[b, k] += a * values[b, s, k]
 
 
-@parallel_kernel
+@kernel
 def attention_backward_kernel(keys, values, query, lengths, weights, d_context, d_weights,
                               d_keys, d_values, d_query):
     """Loop version of :func:`attention_backward_numpy`, writing into d_keys, d_values, d_query."""
     B, S, H = keys.shape
     zero = keys.dtype.type(0)
-    for b in prange(B):
+    for b in range(B):
         n = lengths[b]
         d_scores = np.empty(n, dtype=keys.dtype)
         expected = zero  # Σ_s a_s ∂a_s
