@@ -1,0 +1,206 @@
+"""Training speed: target tokens per second of one update, tinyseqkd beside PyTorch, for the shipped configs.
+
+    python benchmarks/train_speed.py [--threads 2] [--steps 10] [--configs teacher student student-small]
+
+For each config the script draws real batches of 64 sentence pairs from the embedded corpus (the config's own BPE
+and vocabularies), then times full updates — forward, backward, gradient clipping, SGD step — in a fresh process per
+framework: the median of ``--steps`` updates after two warm-up updates, and the process's peak memory. When PyTorch
+is installed, the same architecture (``torch_reference.py``, weights copied from ours) is timed on the same batches
+and the ratio printed beside. ``--profile`` prints where tinyseqkd's time goes instead.
+
+Benchmarks need a quiet machine: the load average is printed beside the figures, and both frameworks run in the
+same invocation. The last line is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+BATCH_SIZE = 64
+
+
+# ---------------------------------------------------------------------------------------------- batches
+def write_batches(config_name: str, count: int, path: Path) -> dict:
+    """Draw ``count`` training batches of the config's data (seeded) and save them; returns the model shape."""
+    from tinyseqkd.config import load_config
+    from tinyseqkd.data.batching import make_batches
+    from tinyseqkd.data.dataset import build_dataset
+    from tinyseqkd.training import model_args_for
+
+    config = load_config(config_name)
+    dataset = build_dataset(config.data, seed=1)
+    train = dataset.splits["train"]
+    batches = make_batches(train.src_ids, train.tgt_ids, batch_size=BATCH_SIZE, rng=np.random.default_rng(0))
+    chosen = np.random.default_rng(1).choice(len(batches), size=count, replace=False)
+    arrays = {}
+    for n, index in enumerate(chosen):
+        b = batches[index]
+        arrays.update({f"{n}/src": b.src, f"{n}/src_lengths": b.src_lengths, f"{n}/tgt_in": b.tgt_in,
+                       f"{n}/tgt_out": b.tgt_out, f"{n}/tgt_mask": b.tgt_mask})
+    np.savez(path, **arrays)
+    return model_args_for(config, dataset.pipeline).to_dict()
+
+
+def read_batches(path: Path) -> list[dict]:
+    with np.load(path) as archive:
+        count = len({key.split("/")[0] for key in archive.files})
+        return [{name: archive[f"{n}/{name}"] for name in ("src", "src_lengths", "tgt_in", "tgt_out", "tgt_mask")}
+                for n in range(count)]
+
+
+# ---------------------------------------------------------------------------------------------- workers
+def time_updates(update, batches, warmup: int = 2) -> list[float]:
+    for batch in batches[:warmup]:
+        update(batch)
+    times = []
+    for batch in batches[warmup:]:
+        start = time.perf_counter()
+        update(batch)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def ours(model_args: dict, batches, profile: bool) -> list[float]:
+    from types import SimpleNamespace
+
+    from tinyseqkd.model import ModelArgs, Seq2Seq
+    from tinyseqkd.optim import SGD, clip_grad_norm
+
+    model = Seq2Seq(ModelArgs(**model_args), np.random.default_rng(0))
+    optimizer = SGD(model.named_parameters(), lr=0.1)
+
+    def update(arrays):
+        optimizer.zero_grad()
+        loss, _ = model.loss(SimpleNamespace(**arrays))
+        loss.backward()
+        clip_grad_norm(optimizer.params.values(), 5.0)
+        optimizer.step()
+
+    if profile:
+        import cProfile
+        import pstats
+
+        time_updates(update, batches[:3])
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [update(b) for b in batches[3:]])
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(20)
+    return time_updates(update, batches)
+
+
+def theirs(model_args: dict, batches) -> list[float]:
+    import torch
+
+    sys.path.insert(0, str(HERE))
+    from torch_reference import load_from_tinyseqkd
+
+    from tinyseqkd.model import ModelArgs, Seq2Seq
+
+    model = load_from_tinyseqkd(Seq2Seq(ModelArgs(**model_args), np.random.default_rng(0)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    tensors = [{k: torch.from_numpy(v.astype(np.int64)) for k, v in b.items() if k != "tgt_mask"} for b in batches]
+
+    def update(b):
+        optimizer.zero_grad()
+        log_probs = model(b["src"], b["src_lengths"], b["tgt_in"])
+        loss = torch.nn.functional.nll_loss(log_probs.reshape(-1, log_probs.shape[-1]), b["tgt_out"].reshape(-1),
+                                            ignore_index=0)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+
+    return time_updates(update, tensors)
+
+
+def worker(framework: str, threads: int, shape_file: str, batch_file: str, profile: bool) -> None:
+    """Run in a fresh process: set threads, time the updates, print one JSON line."""
+    model_args = json.loads(Path(shape_file).read_text())
+    batches = read_batches(Path(batch_file))
+    if framework == "tinyseqkd":
+        from tinyseqkd.threads import set_threads
+
+        set_threads(threads)
+        times = ours(model_args, batches, profile)
+    else:
+        import torch
+
+        torch.set_num_threads(threads)
+        times = theirs(model_args, batches)
+    median = statistics.median(times)
+    tokens = statistics.median(int(b["tgt_mask"].sum()) for b in batches[2:])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"median_step_s": median, "tokens_per_s": tokens / median, "peak_rss_mb": peak_mb}))
+
+
+# ---------------------------------------------------------------------------------------------- driver
+def run_worker(framework, args, shape_file, batch_file) -> dict:
+    command = [sys.executable, __file__, "--worker", framework, "--threads", str(args.threads),
+               "--shape-file", shape_file, "--batch-file", batch_file] + (["--profile"] if args.profile else [])
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{framework} worker failed:\n{result.stderr}")
+    if args.profile:
+        print(result.stderr, file=sys.stderr)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--configs", nargs="+", default=["teacher", "student", "student-small"])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=10, help="timed updates per framework (after 2 warm-up)")
+    parser.add_argument("--profile", action="store_true", help="print tinyseqkd's profile to stderr")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--shape-file", help=argparse.SUPPRESS)
+    parser.add_argument("--batch-file", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.threads, args.shape_file, args.batch_file, args.profile)
+        return
+
+    with_torch = torch_available() and not args.no_torch
+    results = {"threads": args.threads, "batch_size": BATCH_SIZE, "load_average_start": os.getloadavg()[0]}
+    print(f"threads {args.threads}, batch {BATCH_SIZE}, load average {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.configs:
+            shape_file, batch_file = f"{tmp}/{name}.json", f"{tmp}/{name}.npz"
+            shape = write_batches(name, args.steps + 2, Path(batch_file))
+            Path(shape_file).write_text(json.dumps(shape))
+            row = {"model": f"{shape['layers']}x{shape['hidden_size']}, vocab {shape['tgt_vocab_size']}",
+                   "tinyseqkd": run_worker("tinyseqkd", args, shape_file, batch_file)}
+            line = f"{name:14s} {row['model']:22s} tinyseqkd {row['tinyseqkd']['tokens_per_s']:8,.0f} tok/s " \
+                   f"(peak {row['tinyseqkd']['peak_rss_mb']:5.0f} MB)"
+            if with_torch:
+                row["pytorch"] = run_worker("pytorch", args, shape_file, batch_file)
+                row["ratio"] = row["tinyseqkd"]["tokens_per_s"] / row["pytorch"]["tokens_per_s"]
+                line += f" | PyTorch {row['pytorch']['tokens_per_s']:8,.0f} tok/s " \
+                        f"(peak {row['pytorch']['peak_rss_mb']:5.0f} MB) | ratio {row['ratio']:.2f}x"
+            print(line, flush=True)
+            results[name] = row
+    results["load_average_end"] = os.getloadavg()[0]
+    print(f"load average at the end {results['load_average_end']:.2f}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
