@@ -20,8 +20,13 @@ beam output ŷ is the Seq-KD training target, its K-best list the pool Seq-Inter
 
 Scores are sums of the model's log-probabilities, ``</s>`` included: ``score = log p(y </s> | s)``. With
 ``length_penalty = α`` hypotheses are ranked by ``score / (len(y) + 1) ** α``. At step L only ``</s>`` may follow.
-The first step starts from a single row per sentence (all K rows would be the same), so the first beam holds the
-K best first words.
+A sentence stops when it cannot be beaten: its finished set holds ``n_best`` hypotheses and the worst of them is
+at least ``s / (L + 1) ** α`` for the best live score s — the most any live row could still reach, since every
+further word only lowers its score (with α = 0: the best live score itself). The first step starts from a single
+row per sentence (all K rows would be the same), so the first beam holds the K best first words.
+
+Equal scores are broken toward the lower index (beam row · V + word), in greedy decoding and in the kernel alike, so
+beam size 1 gives exactly the greedy output.
 """
 
 from __future__ import annotations

@@ -223,8 +223,9 @@ def run_evaluate(args) -> int:
     if args.json:
         print(json.dumps({"checkpoint": str(args.model), "data": name, **asdict(evaluation)}))
     else:
-        print(format_evaluation(evaluation, f"{args.model}: {name}, {evaluation.sentences:,} sentences, "
-                                            f"{evaluation.source_words:,} source words, {len(references)} reference(s)"))
+        title = (f"{args.model}: {name}, {evaluation.sentences:,} sentences, {evaluation.source_words:,} source "
+                 f"words, {len(references)} reference(s)")
+        print(format_evaluation(evaluation, title))
     return 0
 
 

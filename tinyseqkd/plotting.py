@@ -29,8 +29,8 @@ def require_matplotlib():
     try:
         import matplotlib
     except ImportError:
-        raise MissingDependencyError(f"--plot-attention needs matplotlib, which is not installed; fix: {INSTALL_HINT}") \
-            from None
+        raise MissingDependencyError(
+            f"--plot-attention needs matplotlib, which is not installed; fix: {INSTALL_HINT}") from None
     matplotlib.use("Agg")  # draw into files; no window, no display needed
     import matplotlib.pyplot as plt
 

@@ -215,9 +215,7 @@ def run_translate(args) -> int:
     if args.length_penalty < 0:
         raise ConfigError(f"--length-penalty must be ≥ 0, got {args.length_penalty}")
     if args.plot_attention:
-        from tinyseqkd.plotting import require_matplotlib
-
-        require_matplotlib()
+        _prepare_plots(Path(args.plot_attention))
     translator = load_translator(args.model)
     lines = read_lines(args.input)
     progress = ProgressBar(sum(1 for line in lines if line.strip())) if args.input not in (None, "-") else None
@@ -244,10 +242,20 @@ def format_nbest(translator: Translator, results: list[list[Hypothesis]]) -> str
                    for index, found in enumerate(results) for h in found)
 
 
+def _prepare_plots(directory: Path) -> None:
+    """Fail before translating if the plots cannot be made: matplotlib missing, or the directory unusable."""
+    from tinyseqkd.plotting import require_matplotlib
+
+    require_matplotlib()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"--plot-attention {directory}: cannot create the directory ({error.strerror})") from None
+
+
 def _plot_all(translator: Translator, lines: list[str], results: list[list[Hypothesis]], directory: Path) -> None:
     from tinyseqkd.plotting import plot_attention
 
-    directory.mkdir(parents=True, exist_ok=True)
     digits = len(str(len(lines) - 1))
     for index, (line, found) in enumerate(zip(lines, results)):
         if found:
