@@ -204,6 +204,7 @@ def _learn_merges(word_counts: Mapping[str, int], num_merges: int, min_count: in
 def _merge_everywhere(pair: Pair, words: list[list[str]], freqs: list[int], indices: set[int],
                       pair_counts: Counter[Pair], words_with: defaultdict[Pair, set[int]]) -> list[Pair]:
     """Apply one merge to the words at ``indices``; update pair counts and index; return the pairs that changed."""
+    merged = pair[0][:-1] + pair[1]
     delta: Counter[Pair] = Counter()
     for index in indices:
         old = words[index]
@@ -211,9 +212,10 @@ def _merge_everywhere(pair: Pair, words: list[list[str]], freqs: list[int], indi
         if len(new) == len(old):
             continue  # this word lost the pair through an earlier merge
         freq = freqs[index]
-        for old_pair in zip(old, old[1:]):
+        old_window, new_window = _changed_windows(old, new, merged)
+        for old_pair in zip(old_window, old_window[1:]):
             delta[old_pair] -= freq
-        for new_pair in zip(new, new[1:]):
+        for new_pair in zip(new_window, new_window[1:]):
             delta[new_pair] += freq
             words_with[new_pair].add(index)
         words[index] = new
@@ -224,6 +226,18 @@ def _merge_everywhere(pair: Pair, words: list[list[str]], freqs: list[int], indi
             del pair_counts[changed_pair]
             words_with.pop(changed_pair, None)
     return changed
+
+
+def _changed_windows(old: list[str], new: list[str], merged: str) -> tuple[list[str], list[str]]:
+    """The stretches of ``old`` and ``new`` whose pairs a merge changed.
+
+    Before the first ``merged`` symbol and after the last one the two words are identical, so only the pairs
+    from one symbol before the first to one symbol after the last can differ (``X A B Y`` → ``X AB Y``: the
+    windows are the whole words; in a long word they are a few symbols).
+    """
+    start = max(new.index(merged) - 1, 0)
+    same_tail = new[::-1].index(merged)  # symbols after the last merged one, shared by old and new
+    return old[start:len(old) - same_tail + 1], new[start:len(new) - same_tail + 1]
 
 
 def _parse_merge(path: Path, number: int, line: str) -> Pair:

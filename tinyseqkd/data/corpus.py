@@ -83,7 +83,7 @@ def embedded_corpora() -> dict:
 
 
 def _load_embedded(name, direction, english, src_lang, tgt_lang, seed) -> Corpus:
-    """An embedded corpus in the direction given by ``direction`` or by the languages (default: es-en)."""
+    """An embedded corpus in the direction given by ``direction`` or the languages (default: as listed)."""
     from tinyseqkd.data.embedded import load_embedded
 
     if direction is not None:
@@ -94,7 +94,7 @@ def _load_embedded(name, direction, english, src_lang, tgt_lang, seed) -> Corpus
     elif src_lang or tgt_lang:
         src, tgt = _resolve_languages(name, sorted(embedded_corpora()[name].languages), src_lang, tgt_lang)
     else:
-        src, tgt = "es", "en"
+        src, tgt = embedded_corpora()[name].languages  # the corpus's own order: es-en for bible-es-en
     splits = load_embedded(name, direction=f"{src}-{tgt}", english=english, seed=seed)
     return Corpus(name, src, tgt, dict(splits))
 
