@@ -66,7 +66,7 @@ def beam_step_numpy(log_probs, beam_scores, sentence_ids, step, limits, alpha, e
         rows, words = ranked // V, ranked % V
         at_limit = step == limits[sentence]
         ends = (words == eos) & (at_limit or np.arange(len(ranked)) < K)
-        _add_finished_numpy(b, sentence, rows[ends], candidates[b, ranked[ends]], step, alpha,
+        _add_finished_numpy(sentence, rows[ends], candidates[b, ranked[ends]], step, alpha,
                             fin_norm, fin_score, fin_step, fin_parent, fin_count)
         if at_limit:
             done[b] = True
@@ -78,7 +78,7 @@ def beam_step_numpy(log_probs, beam_scores, sentence_ids, step, limits, alpha, e
                                     fin_count[sentence])
 
 
-def _add_finished_numpy(b, sentence, parents, scores, step, alpha, fin_norm, fin_score, fin_step, fin_parent,
+def _add_finished_numpy(sentence, parents, scores, step, alpha, fin_norm, fin_score, fin_step, fin_parent,
                         fin_count):
     """Merge this step's finished hypotheses (in rank order) into the sentence's sorted finished set."""
     n, count = fin_norm.shape[1], fin_count[sentence]
@@ -119,8 +119,9 @@ def beam_step_kernel(log_probs, beam_scores, sentence_ids, step, limits, alpha, 
         if step == limits[sentence]:  # only </s> may follow: every live row finishes
             n_top = _top_candidates(log_probs[b, :, eos:eos + 1], beam_scores[b], top_scores, top_index)
             for j in range(n_top):
-                _insert_finished(fin_norm[sentence], fin_score[sentence], fin_step[sentence], fin_parent[sentence],
-                                 fin_count, sentence, top_scores[j], step, top_index[j], alpha)
+                fin_count[sentence] = _insert_finished(fin_norm[sentence], fin_score[sentence], fin_step[sentence],
+                                                       fin_parent[sentence], fin_count[sentence],
+                                                       top_scores[j], step, top_index[j], alpha)
             done[b] = True
             continue
         n_top = _top_candidates(log_probs[b], beam_scores[b], top_scores, top_index)
@@ -129,8 +130,9 @@ def beam_step_kernel(log_probs, beam_scores, sentence_ids, step, limits, alpha, 
             row, word = top_index[j] // V, top_index[j] % V
             if word == eos:
                 if j < K:
-                    _insert_finished(fin_norm[sentence], fin_score[sentence], fin_step[sentence],
-                                     fin_parent[sentence], fin_count, sentence, top_scores[j], step, row, alpha)
+                    fin_count[sentence] = _insert_finished(fin_norm[sentence], fin_score[sentence],
+                                                           fin_step[sentence], fin_parent[sentence],
+                                                           fin_count[sentence], top_scores[j], step, row, alpha)
             elif filled < K:
                 new_tokens[b, filled], new_parents[b, filled], new_scores[b, filled] = word, row, top_scores[j]
                 filled += 1
@@ -169,23 +171,24 @@ def _top_candidates(log_probs, beam_scores, top_scores, top_index):
 
 
 @kernel
-def _insert_finished(norms, scores, steps, parents, counts, sentence, score, step, parent, alpha):
-    """Insert one finished hypothesis into a sentence's sorted finished set (capacity n); ties: earlier first."""
+def _insert_finished(norms, scores, steps, parents, count, score, step, parent, alpha):
+    """Insert one finished hypothesis into a sentence's sorted finished set of ``count`` entries (capacity n);
+    ties: the earlier entry first. Returns the new count."""
     n = norms.shape[0]
     norm = np.float64(score) / np.float64(step + 1) ** alpha
-    count = counts[sentence]
     if count == n and not norm > norms[n - 1]:
-        return
-    j = min(count, n - 1)
+        return count  # not better than the worst kept
+    j = min(count, n - 1)  # insertion from the end, as in _top_candidates
     while j > 0 and norms[j - 1] < norm:
         norms[j], scores[j], steps[j], parents[j] = norms[j - 1], scores[j - 1], steps[j - 1], parents[j - 1]
         j -= 1
     norms[j], scores[j], steps[j], parents[j] = norm, score, step, parent
-    counts[sentence] = min(count + 1, n)
+    return min(count + 1, n)
 
 
 @kernel
 def _cannot_be_beaten_kernel(best_live_score, limit, alpha, norms, count):
+    """Loop-side copy of :func:`_cannot_be_beaten`."""
     if best_live_score == -np.inf:
         return True
     bound = np.float64(best_live_score) / np.float64(limit + 1) ** alpha
