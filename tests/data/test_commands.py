@@ -37,7 +37,7 @@ def test_list_runs(capsys):
 def test_stats_on_a_tiny_corpus(corpus_dir, capsys):
     assert main(["data", "stats", str(corpus_dir), "--src-lang", "de", "--skip-empty"]) == 0
     out = capsys.readouterr().out
-    assert "de → en" in out and "dropped 1 pairs with an empty side" in out
+    assert "de → en" in out and "dropped 1 pair with an empty side" in out
     train_de = next(line for line in out.splitlines() if line.startswith("train  de"))
     assert train_de.split()[2:6] == ["3", "10", "36", "8"]  # segments, words, chars, vocabulary
     assert any(line.startswith("test   en.1") for line in out.splitlines())

@@ -71,7 +71,7 @@ def test_max_len_filters_training_only_and_reports(tmp_path):
     corpus = load_corpus(str(write(tmp_path, GOOD)), src_lang="de", max_len=3)
     assert corpus.splits["train"].src == ["Hallo Welt.", "Guten Morgen!"]
     assert len(corpus.splits["test"]) == 2
-    assert any("dropped 1 of 3" in line and "--max-len" in line for line in corpus.report)
+    assert any("dropped 1 pair of 3" in line and "--max-len" in line for line in corpus.report)
 
 
 # -- bad input: each error names the file and the (1-based) line ------------------------------------------------
@@ -87,7 +87,7 @@ def test_empty_line_is_an_error_with_a_hint_or_skipped_and_counted(tmp_path):
         load_corpus(str(tmp_path), src_lang="de")
     corpus = load_corpus(str(tmp_path), src_lang="de", skip_empty=True)
     assert corpus.splits["train"].src == ["a", "c"] and corpus.splits["train"].tgt == ["a", "c"]
-    assert corpus.report == ["train: dropped 1 pairs with an empty side (--skip-empty)"]
+    assert corpus.report == ["train: dropped 1 pair with an empty side (--skip-empty)"]
 
 
 def test_whitespace_only_target_line_is_empty(tmp_path):

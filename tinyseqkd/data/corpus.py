@@ -196,15 +196,10 @@ def _read_split(split, files: _SplitFiles, src_lang, tgt_lang, skip_empty, repor
     paths = [files.require(src_lang)] + _reference_files(files, tgt_lang, split)
     columns = [_read_lines(path) for path in paths]
     ids_path = files.by_lang.get("ids", {}).get(0)
-    if ids_path is not None:
-        paths, columns = paths + [ids_path], columns + [_read_lines(ids_path)]
-    _check_same_length(paths, columns)
-    text_columns = columns[:-1] if ids_path is not None else columns
-    keep = _nonempty_rows(paths, text_columns, skip_empty, split, report)
-    columns = [[column[i] for i in keep] for column in columns]
-    if ids_path is not None:
-        return ParallelText(columns[0], columns[1:-1], columns[-1])
-    return ParallelText(columns[0], columns[1:])
+    ids = _read_lines(ids_path) if ids_path else []
+    _check_same_length(paths + [ids_path] if ids_path else paths, columns + [ids] if ids_path else columns)
+    keep = _nonempty_rows(paths, columns, skip_empty, split, report)
+    return _select(ParallelText(columns[0], columns[1:], ids), keep)
 
 
 def _reference_files(files: _SplitFiles, tgt_lang: str, split: str) -> list[Path]:
@@ -245,8 +240,7 @@ def _read_tsv(path: Path, split: str, skip_empty: bool, report: list[str]) -> Pa
     rows = [row if len(row) == expected else [""] * expected for row in rows]
     columns = [list(column) for column in zip(*rows)] if rows else [[] for _ in range(expected)]
     keep = _nonempty_rows([path] * expected, columns, skip_empty, split, report)
-    columns = [[column[i] for i in keep] for column in columns]
-    return ParallelText(columns[0], columns[1:])
+    return _select(ParallelText(columns[0], columns[1:]), keep)
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -286,9 +280,9 @@ def _nonempty_rows(files, columns, skip_empty, split, report) -> list[int]:
         elif not skip_empty:
             raise CorpusError(f"{files[empty]}:{i + 1}: empty line; fix: remove line {i + 1} from every file "
                               f"of the {split} split, {_EMPTY_HINT}")
-    dropped = len(columns[0]) - len(keep) if columns else 0
+    dropped = len(columns[0]) - len(keep)
     if dropped:
-        report.append(f"{split}: dropped {dropped} pairs with an empty side (--skip-empty)")
+        report.append(f"{split}: dropped {_pairs(dropped)} with an empty side (--skip-empty)")
     return keep
 
 
@@ -296,7 +290,18 @@ def _filter_long(text: ParallelText, max_len: int, report: list[str]) -> Paralle
     """Drop pairs whose source or training target has more than ``max_len`` pre-tokenized words."""
     keep = [i for i, (src, tgt) in enumerate(zip(text.src, text.tgt))
             if count_tokens(src) <= max_len and count_tokens(tgt) <= max_len]
-    dropped = len(text) - len(keep)
-    report.append(f"train: dropped {dropped} of {len(text)} pairs longer than {max_len} words (--max-len)")
+    report.append(f"train: dropped {_pairs(len(text) - len(keep))} of {len(text)} longer than {max_len} words "
+                  "(--max-len)")
+    return _select(text, keep)
+
+
+def _select(text: ParallelText, keep: list[int]) -> ParallelText:
+    """The segments of ``text`` at the indices ``keep`` (sources, every reference, and ids)."""
+    if len(keep) == len(text):
+        return text
     return ParallelText([text.src[i] for i in keep], [[ref[i] for i in keep] for ref in text.refs],
                         [text.ids[i] for i in keep] if text.ids else [])
+
+
+def _pairs(n: int) -> str:
+    return f"{n:,} pair" + ("" if n == 1 else "s")
