@@ -40,9 +40,10 @@ def _subcommand_registrars():
     """The ``add_parser`` functions of every subcommand, in the order ``--help`` lists them."""
     from tinyseqkd.data.commands import add_parser as add_data_parser
     from tinyseqkd.evaluate import add_parser as add_evaluate_parser
+    from tinyseqkd.quickstart import add_parser as add_quickstart_parser
     from tinyseqkd.translate import add_parser as add_translate_parser
 
-    return [add_train_parser, add_data_parser, add_translate_parser, add_evaluate_parser]
+    return [add_quickstart_parser, add_train_parser, add_data_parser, add_translate_parser, add_evaluate_parser]
 
 
 # ---------------------------------------------------------------------------------------------- train
