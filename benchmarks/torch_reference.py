@@ -89,7 +89,8 @@ def load_from_tinyseqkd(model) -> TorchSeq2Seq:
             getattr(torch_model.encoder, f"bias_ih_l{i}").copy_(_to_torch_bias(p[prefix + "bias"]))
             getattr(torch_model.encoder, f"bias_hh_l{i}").zero_()
             cell, prefix = torch_model.cells[i], f"decoder.layers.{i}."
-            cell.weight_ih.copy_(_to_torch_gates(p[prefix + "W_ih"]))
+            W_ih = p[prefix + "W_ih"] if i else np.concatenate([p[prefix + "W_ih"], p["input_feed.weight"]])
+            cell.weight_ih.copy_(_to_torch_gates(W_ih))
             cell.weight_hh.copy_(_to_torch_gates(p[prefix + "W_hh"]))
             cell.bias_ih.copy_(_to_torch_bias(p[prefix + "bias"]))
             cell.bias_hh.zero_()

@@ -12,6 +12,10 @@ the "general" score and input feeding. For a source s_1..s_S and target y_1..y_T
 
 with y_0 = <s>, h̃_0 = 0, uniform initialisation in ±0.1 and dropout between LSTM layers and on h̃_j.
 
+The first decoder layer's input product is written as two: ``[emb(y_{j-1}); h̃_{j-1}] W_ih = emb(y_{j-1}) W_emb +
+h̃_{j-1} W_feed`` — the same numbers, but during teacher forcing every step's embedding share is computed at once,
+one large matrix product instead of T small ones (``decoder.layers.0.W_ih`` is W_emb, ``input_feed.weight`` W_feed).
+
 The teacher-forced :meth:`Seq2Seq.forward` returns the full log-probabilities (batch × length × vocabulary):
 word-level distillation needs them, not only the gold words' entries. Decoding reuses :meth:`Seq2Seq.encode` and
 :meth:`Seq2Seq.decode_step`, the same code that training runs.
@@ -23,7 +27,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from tinyseqkd.autograd import Tensor, concat, stack
+from tinyseqkd.autograd import Tensor, concat, stack, unbind
 from tinyseqkd.autograd import functional as F
 from tinyseqkd.autograd.fused import log_softmax
 from tinyseqkd.kernels.attention import length_mask
@@ -75,7 +79,8 @@ class Seq2Seq(Module):
         self.src_embedding = Embedding(args.src_vocab_size, E, rng, init_scale=scale)
         self.tgt_embedding = Embedding(args.tgt_vocab_size, E, rng, init_scale=scale)
         self.encoder = LSTM(E, H, L, rng, dropout=p, init_scale=scale)
-        self.decoder = LSTM(E + H, H, L, rng, dropout=p, init_scale=scale)  # input: [emb(y_{j-1}); h̃_{j-1}]
+        self.decoder = LSTM(E, H, L, rng, dropout=p, init_scale=scale)  # input: emb(y_{j-1}) ...
+        self.input_feed = Linear(H, 4 * H, rng, bias=False, init_scale=scale)  # ... and h̃_{j-1}: input feeding
         self.attention = GlobalAttention(H, rng, init_scale=scale)
         self.combine = Linear(2 * H, H, rng, bias=False, init_scale=scale)  # W_c
         self.generator = Linear(H, args.tgt_vocab_size, rng, init_scale=scale)  # W_o, b
@@ -92,13 +97,21 @@ class Seq2Seq(Module):
         """h̃_0 = 0: the input-feeding vector before the first target word."""
         return Tensor._wrap(np.zeros((batch_size, self.args.hidden_size), np.float32))
 
-    def decode_step(self, prev_ids: np.ndarray, feed: Tensor, states: list[State], encoded: Encoded):
+    def embedding_gates(self, ids: np.ndarray) -> Tensor:
+        """emb(y) W_emb + b, the embedding's share of the first decoder layer's pre-activations: ids → (..., 4H)."""
+        return self.decoder.layers[0].input_gates(self.tgt_embedding(ids))
+
+    def decode_step(self, prev_ids: np.ndarray, feed: Tensor, states: list[State], encoded: Encoded,
+                    embedding_gates: Tensor | None = None):
         """One decoder step. prev_ids: (B,) y_{j-1}; feed: (B, H) h̃_{j-1}; states: per-layer (h, c).
 
-        Returns h̃_j (B, H), the new states, and the attention weights a_j (B, S).
+        Returns h̃_j (B, H), the new states, and the attention weights a_j (B, S). ``embedding_gates`` may pass
+        :meth:`embedding_gates` of prev_ids already computed (teacher forcing does all steps at once).
         """
-        x = concat([self.tgt_embedding(prev_ids), feed], axis=-1)  # (B, E + H)
-        h, states = self.decoder.step(x, states)  # (B, H)
+        if embedding_gates is None:
+            embedding_gates = self.embedding_gates(prev_ids)
+        gates = embedding_gates + self.input_feed(feed)  # [emb(y_{j-1}); h̃_{j-1}] W_ih + b
+        h, states = self.decoder.step_from_input_gates(gates, states)  # (B, H)
         context, weights = self.attention(h, encoded.keys, encoded.memory, encoded.lengths)
         h_tilde = self.dropout(self.combine(concat([context, h], axis=-1)).tanh())  # (B, H)
         return h_tilde, states, weights
@@ -112,10 +125,11 @@ class Seq2Seq(Module):
         """Teacher-forced log-probabilities. tgt_in: (B, T) = <s> y_1 … y_{T-1} → (B, T, V)."""
         encoded = self.encode(src, src_lengths)
         B, T = tgt_in.shape
+        embedding_gates = unbind(self.embedding_gates(tgt_in), axis=1)  # T × (B, 4H), one matrix product
         feed, states = self.initial_feed(B), encoded.final_states
         outputs = []
         for j in range(T):
-            feed, states, _ = self.decode_step(tgt_in[:, j], feed, states, encoded)
+            feed, states, _ = self.decode_step(tgt_in[:, j], feed, states, encoded, embedding_gates[j])
             outputs.append(feed)
         return self.log_probs(stack(outputs, axis=1))
 

@@ -34,8 +34,12 @@ def references(checkpoint, tmp_path):
     translator = load_translator(checkpoint)
     sources = SOURCES * 3
     outputs = [translator.text(found[0]) for found in translator.translate(sources, beam_size=5)]
-    first = [" ".join(text.split()[:-1] + ["house"]) for text in outputs]
-    second = [text if i % 2 else "the " + text for i, text in enumerate(outputs)]
+    def with_zebra(text):  # a word the model cannot say, in the middle: the n-grams across it are missing
+        words = text.split()
+        return " ".join(words[:len(words) // 2] + ["zebra"] + words[len(words) // 2:])
+
+    first = [with_zebra(text) for text in outputs]
+    second = [text if i % 2 else "zebra" for i, text in enumerate(outputs)]
     files = {"src.es": sources, "ref.en": first, "ref.en.1": second}
     for name, lines in files.items():
         (tmp_path / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")

@@ -77,16 +77,19 @@ def test_dropout_between_layers_only_in_training(rng):
     assert not np.allclose(noisy.data, first.data)
 
 
-def test_fused_pointwise_op_equals_the_composed_one_and_passes_gradcheck(rng):
+def test_fused_step_equals_the_composed_one_and_passes_gradcheck(rng):
     from tinyseqkd.autograd import gradcheck
-    from tinyseqkd.nn.lstm import lstm_pointwise, lstm_pointwise_fused
+    from tinyseqkd.nn.lstm import LSTMStep, lstm_pointwise
 
-    a, c_prev = rng.standard_normal((3, 8)) * 2, rng.standard_normal((3, 2))
-    for got, expected in zip(lstm_pointwise_fused(Tensor(a), Tensor(c_prev)), lstm_pointwise(Tensor(a), Tensor(c_prev))):
-        np.testing.assert_allclose(got.data, expected.data, rtol=1e-6, atol=1e-7)
+    a_x, h, c = rng.standard_normal((3, 8)) * 2, rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    W_hh = rng.standard_normal((2, 8))
+    fused = LSTMStep.apply(Tensor(a_x), Tensor(h), Tensor(c), Tensor(W_hh))
+    composed = lstm_pointwise(Tensor(a_x) + Tensor(h) @ Tensor(W_hh), Tensor(c))
+    for got, expected in zip(fused, composed):
+        np.testing.assert_allclose(got.data, expected.data, rtol=1e-5, atol=1e-6)
 
-    def both_outputs(a, c_prev):
-        h, c = lstm_pointwise_fused(a, c_prev)
-        return h * 2.0 + c
+    def both_outputs(a_x, h, c, W_hh):
+        h_new, c_new = LSTMStep.apply(a_x, h, c, W_hh)
+        return h_new * 2.0 + c_new
 
-    assert gradcheck(both_outputs, a, c_prev)
+    assert gradcheck(both_outputs, a_x, h, c, W_hh)

@@ -64,8 +64,6 @@ class OuterProduct:
         self.left = left  # (N, in)
         self.right = right  # (N, out)
 
-    def materialize(self):
-        return self.left.T @ self.right
 
 
 class Node:

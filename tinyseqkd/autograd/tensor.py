@@ -111,11 +111,13 @@ class Tensor:
         """Forget the accumulated gradient."""
         self.grad = None
 
-    def _accumulate(self, grad: np.ndarray) -> None:
+    def _accumulate(self, grad: np.ndarray, owned: bool = False) -> None:
+        """Add ``grad`` to ``.grad``; ``owned`` says the array is ours to keep (else it is copied first)."""
         if grad.shape != self.data.shape:
             raise RuntimeError(f"gradient of shape {grad.shape} for a tensor of shape {self.data.shape}")
         if self.grad is None:
-            self.grad = np.array(grad, dtype=self.data.dtype)  # a copy: the op may reuse its array
+            keep = owned and grad.dtype == self.data.dtype and grad.flags.writeable
+            self.grad = grad if keep else np.array(grad, dtype=self.data.dtype)
         else:
             self.grad += grad
 
@@ -141,13 +143,14 @@ class Tensor:
             self._accumulate(grad)
             return
         pending = _PendingGradients()
-        pending.add(self._node, self._output_index, grad)
+        pending.add((self._node, self._output_index), grad)
         for node in _topological_order(self._node):
-            output_grads = pending.pop(node)
+            output_grads = pending.take_outputs(node)
             if output_grads is None:  # no gradient reached this node
                 continue
             _backward_through(node, output_grads, pending)
-        pending.flush_outer_products()
+        for leaf in pending.leaves():  # leaves receive their sums last: a weight's per-step terms as one product
+            leaf._accumulate(*pending.take(leaf))
 
     # ----------------------------------------------------------------- operators (defined in ops/functional)
     def __add__(self, other):
@@ -226,41 +229,56 @@ class Tensor:
 
 
 class _PendingGradients:
-    """dL/d(output) for nodes not yet processed, summed as contributions arrive from the nodes that used them.
+    """Gradients on their way to a node's output or to a leaf, summed as the contributions arrive.
 
-    The first contribution is kept as it is (it may be a view the op still owns); from the second on, the sum is
-    an array of our own and later contributions are added into it in place.
+    A key is ``(node, output index)`` for a recorded result, or the tensor itself for a leaf. Dense contributions:
+    the first is kept as it is (it may be a view an op still uses); from the second on they are summed into an array
+    of our own, in place. :class:`OuterProduct` contributions (a weight's per-step terms aᵀg) are collected and
+    multiplied as one product when the gradient is taken.
     """
 
     def __init__(self):
-        self.slots: dict[Node, list] = {}
-        self.owned: set[tuple[Node, int]] = set()
-        self.outer_products: dict[int, tuple["Tensor", list]] = {}  # leaf id → (leaf, its OuterProducts)
+        self.dense: dict = {}
+        self.owned: set = set()
+        self.products: dict[object, list[OuterProduct]] = {}
 
-    def add(self, node: Node, index: int, grad: np.ndarray) -> None:
-        slots = self.slots.setdefault(node, [None] * len(node.output_shapes))
-        current = slots[index]
+    def add(self, key, grad) -> None:
+        if isinstance(grad, OuterProduct):
+            self.products.setdefault(key, []).append(grad)
+            return
+        current = self.dense.get(key)
         if current is None:
-            slots[index] = grad
-        elif (node, index) in self.owned:
+            self.dense[key] = grad
+        elif key in self.owned:
             current += grad
         else:
-            slots[index] = current + grad
-            self.owned.add((node, index))
+            self.dense[key] = current + grad
+            self.owned.add(key)
 
-    def pop(self, node: Node) -> list | None:
-        return self.slots.pop(node, None)
-
-    def defer(self, leaf: "Tensor", product: OuterProduct) -> None:
-        """Keep a leaf's ``aᵀ g`` term for :meth:`flush_outer_products`."""
-        self.outer_products.setdefault(id(leaf), (leaf, []))[1].append(product)
-
-    def flush_outer_products(self) -> None:
-        """Sum each leaf's deferred terms as one matrix product: [a_1; …]ᵀ [g_1; …]."""
-        for leaf, products in self.outer_products.values():
+    def take(self, key) -> tuple[np.ndarray | None, bool]:
+        """The summed gradient for ``key`` (or None if nothing arrived), and whether the array is our own."""
+        grad, owned = self.dense.pop(key, None), key in self.owned
+        self.owned.discard(key)
+        products = self.products.pop(key, None)
+        if products:
             left = np.concatenate([p.left for p in products])
             right = np.concatenate([p.right for p in products])
-            leaf._accumulate(left.T @ right)
+            product = left.T @ right  # Σ_t a_tᵀ g_t as one matrix product
+            if grad is None:
+                grad, owned = product, True
+            elif owned:
+                grad += product
+            else:
+                grad, owned = grad + product, True
+        return grad, owned
+
+    def take_outputs(self, node: Node) -> list | None:
+        """The gradients of all of a node's outputs, or None if none reached it."""
+        grads = [self.take((node, index))[0] for index in range(len(node.output_shapes))]
+        return None if all(g is None for g in grads) else grads
+
+    def leaves(self) -> list:
+        return [key for key in {*self.dense, *self.products} if isinstance(key, Tensor)]
 
 
 def _topological_order(root: Node) -> list[Node]:
@@ -303,15 +321,7 @@ def _backward_through(node: Node, output_grads: list, pending: _PendingGradients
     for tensor, grad in zip(node.inputs, input_grads):
         if grad is None or not tensor.requires_grad:
             continue
-        if isinstance(grad, OuterProduct):
-            if tensor._node is None:
-                pending.defer(tensor, grad)
-                continue
-            grad = grad.materialize()
-        if tensor._node is None:
-            tensor._accumulate(grad)
-            continue
-        pending.add(tensor._node, tensor._output_index, grad)
+        pending.add(tensor if tensor._node is None else (tensor._node, tensor._output_index), grad)
 
 
 from tinyseqkd.autograd import ops  # noqa: E402  (ops needs Tensor defined first)

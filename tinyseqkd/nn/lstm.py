@@ -12,8 +12,9 @@ its previous state (h_{t-1}, c_{t-1}) and computes, with σ the logistic sigmoid
     h_t = o ⊙ tanh(c_t)                                 expose part of it
 
 The pointwise half (everything after the matrix products) exists twice: :func:`lstm_pointwise`, composed from
-primitives (a dozen graph nodes, the readable reference), and :class:`LSTMPointwise`, one node with a hand-written
-backward (the fast path; a test holds the two equal and gradient-checks both). Its derivatives, given dh and dc::
+primitives (a dozen graph nodes, the readable reference), and :class:`LSTMStep`, which adds h W_hh and applies the
+gates in one node with a hand-written backward (the fast path; a test holds the two equal and gradient-checks both).
+Its derivatives, given dh and dc::
 
     dc* = dc + dh ⊙ o ⊙ (1 − tanh² c_t)                 the total gradient reaching c_t
     da_i = dc* ⊙ g ⊙ i(1 − i)     da_f = dc* ⊙ c_{t-1} ⊙ f(1 − f)     da_o = dh ⊙ tanh(c_t) ⊙ o(1 − o)
@@ -29,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinyseqkd.autograd import Function, Tensor, unbind, where
+from tinyseqkd.autograd.function import OuterProduct
 from tinyseqkd.autograd import ops
 from tinyseqkd.kernels.lstm import lstm_cell_backward_kernel, lstm_cell_forward_kernel, lstm_cell_forward_numpy
 from tinyseqkd.nn.layers import Dropout
@@ -46,42 +48,46 @@ def lstm_pointwise(gates: Tensor, c_prev: Tensor) -> State:
     return h, c
 
 
-class LSTMPointwise(Function):
-    """The same (h, c) as :func:`lstm_pointwise` in one graph node, computed by ``tinyseqkd.kernels.lstm``."""
+class LSTMStep(Function):
+    """One LSTM step after the input's product, as one graph node (the kernels of ``tinyseqkd.kernels.lstm``).
+
+    (a_x (B, 4H) = x W_ih + b, h (B, H), c (B, H), W_hh (H, 4H)) → (h', c'), with a = a_x + h W_hh and the
+    pointwise half of the module docstring. Backward: da from the kernel, then dh = da W_hhᵀ, and dW_hh = hᵀ da left
+    as an :class:`~tinyseqkd.autograd.function.OuterProduct`, so a whole sequence's terms become one product.
+    """
 
     @staticmethod
-    def forward(ctx, a, c_prev):
-        a = np.ascontiguousarray(a)
-        c_prev = np.ascontiguousarray(c_prev, dtype=a.dtype)
+    def forward(ctx, a_x, h, c, W_hh):
+        a = h @ W_hh
+        a += a_x
+        c = np.ascontiguousarray(c, dtype=a.dtype)
         if a.dtype == np.float32:
-            h, c, tanh_c = np.empty_like(c_prev), np.empty_like(c_prev), np.empty_like(c_prev)
+            h_new, c_new, tanh_c = np.empty_like(c), np.empty_like(c), np.empty_like(c)
             gates = np.empty_like(a)
-            lstm_cell_forward_kernel(a, c_prev, h, c, gates, tanh_c)
+            lstm_cell_forward_kernel(a, c, h_new, c_new, gates, tanh_c)
         else:
-            h, c, gates, tanh_c = lstm_cell_forward_numpy(a, c_prev)
-        ctx.save_for_backward(gates, c_prev, tanh_c)
-        return h, c
+            h_new, c_new, gates, tanh_c = lstm_cell_forward_numpy(a, c)
+        ctx.save_for_backward(gates, c, tanh_c, h, W_hh)
+        return h_new, c_new
 
     @staticmethod
-    def backward(ctx, dh, dc):
-        gates, c_prev, tanh_c = ctx.saved
-        da, dc_prev = np.empty_like(gates), np.empty_like(c_prev)
-        lstm_cell_backward_kernel(np.ascontiguousarray(dh), np.ascontiguousarray(dc), gates, c_prev, tanh_c,
-                                  da, dc_prev)
-        return da, dc_prev
-
-
-def lstm_pointwise_fused(gates: Tensor, c_prev: Tensor) -> State:
-    """Drop-in for :func:`lstm_pointwise`: the same numbers, one graph node."""
-    return LSTMPointwise.apply(gates, c_prev)
-
-
-def _pointwise(fused: bool):
-    return lstm_pointwise_fused if fused else lstm_pointwise
+    def backward(ctx, dh_new, dc_new):
+        gates, c, tanh_c, h, W_hh = ctx.saved
+        da, dc = np.empty_like(gates), np.empty_like(c)
+        lstm_cell_backward_kernel(np.ascontiguousarray(dh_new), np.ascontiguousarray(dc_new), gates, c, tanh_c,
+                                  da, dc)
+        _, needs_h, needs_c, needs_W = ctx.needs_input_grad
+        dh = da @ W_hh.T if needs_h else None
+        dW_hh = OuterProduct(h, da) if needs_W else None
+        return da, dh, dc if needs_c else None, dW_hh
 
 
 class LSTMCell(Module):
-    """One LSTM step (equations in the module docstring). x: (B, input_size), state: (h, c) of (B, H)."""
+    """One LSTM step (equations in the module docstring). x: (B, input_size), state: (h, c) of (B, H).
+
+    Split in two so that callers can do the input's product for many steps at once: :meth:`input_gates` (x W_ih + b,
+    any leading axes) and :meth:`step` (adds h W_hh, applies the gates).
+    """
 
     def __init__(self, input_size: int, hidden_size: int, rng: np.random.Generator, init_scale: float = 0.1,
                  fused: bool = True):
@@ -92,10 +98,19 @@ class LSTMCell(Module):
         self.bias = Parameter(uniform(rng, (4 * hidden_size,), init_scale))
         self.fused = fused
 
-    def forward(self, x: Tensor, state: State) -> State:
+    def input_gates(self, x: Tensor) -> Tensor:
+        """x W_ih + b: the input's share of the pre-activations. x: (..., input_size) → (..., 4H)."""
+        return x @ self.W_ih + self.bias
+
+    def step(self, input_gates: Tensor, state: State) -> State:
+        """Add h W_hh to the input's share and apply the gates: → (h, c) of the next step."""
         h, c = state
-        gates = x @ self.W_ih + h @ self.W_hh + self.bias  # (B, 4H)
-        return _pointwise(self.fused)(gates, c)
+        if self.fused:
+            return LSTMStep.apply(input_gates, h, c, self.W_hh)
+        return lstm_pointwise(input_gates + h @ self.W_hh, c)
+
+    def forward(self, x: Tensor, state: State) -> State:
+        return self.step(self.input_gates(x), state)
 
     def run(self, x: Tensor, mask: np.ndarray, state: State) -> tuple[list[Tensor], State]:
         """Run over a whole padded sequence. x: (B, T, input_size); mask: (B, T), 1 on real steps.
@@ -106,13 +121,12 @@ class LSTMCell(Module):
         """
         B, T, _ = x.shape
         assert mask.shape == (B, T), f"mask {mask.shape} for input {x.shape}"
-        pointwise = _pointwise(self.fused)
-        inputs = unbind(x @ self.W_ih + self.bias, axis=1)  # T × (B, 4H)
+        inputs = unbind(self.input_gates(x), axis=1)  # T × (B, 4H)
         keep_going = mask.astype(bool)[:, :, None]  # (B, T, 1)
         h, c = state
         outputs = []
         for t in range(T):
-            h_new, c_new = pointwise(inputs[t] + h @ self.W_hh, c)
+            h_new, c_new = self.step(inputs[t], (h, c))
             if keep_going[:, t].all():
                 h, c = h_new, c_new
             else:  # a padded step leaves the state as it was
@@ -159,11 +173,13 @@ class LSTM(Module):
 
     def step(self, x: Tensor, states: list[State]) -> tuple[Tensor, list[State]]:
         """One time step through every layer. x: (B, input_size) → top output (B, H) and the new states."""
-        new_states = []
-        for index, layer in enumerate(self.layers):
-            if index > 0:
-                x = self.dropout(x)
-            h, c = layer(x, states[index])
+        return self.step_from_input_gates(self.layers[0].input_gates(x), states)
+
+    def step_from_input_gates(self, input_gates: Tensor, states: list[State]) -> tuple[Tensor, list[State]]:
+        """Like :meth:`step`, given the first layer's input share x W_ih + b (B, 4H) instead of x."""
+        h, c = self.layers[0].step(input_gates, states[0])
+        new_states = [(h, c)]
+        for layer, state in zip(list(self.layers)[1:], states[1:]):
+            h, c = layer(self.dropout(h), state)
             new_states.append((h, c))
-            x = h
-        return x, new_states
+        return h, new_states
