@@ -80,3 +80,12 @@ def test_dropout_uses_the_model_generator_and_only_in_training():
     assert not np.allclose(a, b)  # new masks each call
     model.eval()
     np.testing.assert_array_equal(model(SRC, SRC_LENGTHS, TGT_IN).data, model(SRC, SRC_LENGTHS, TGT_IN).data)
+
+
+def test_fused_linear_equals_matmul_plus_bias_and_passes_gradcheck(rng):
+    from tinyseqkd.autograd.fused import linear
+
+    x, W, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5)), rng.standard_normal(5)
+    np.testing.assert_allclose(linear(Tensor(x), Tensor(W), Tensor(b)).data, (x @ W + b).astype(np.float32),
+                               rtol=1e-5, atol=1e-6)
+    assert gradcheck(linear, x, W, b)

@@ -6,6 +6,7 @@ import numpy as np
 
 from tinyseqkd.autograd import Tensor
 from tinyseqkd.autograd import functional as F
+from tinyseqkd.autograd.fused import linear
 from tinyseqkd.nn.module import Module, Parameter, uniform
 
 
@@ -23,8 +24,9 @@ class Linear(Module):
         self.bias = Parameter(uniform(rng, (out_features,), init_scale)) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        y = x @ self.weight
-        return y + self.bias if self.bias is not None else y
+        if self.bias is None:
+            return x @ self.weight
+        return linear(x, self.weight, self.bias)  # x @ weight + bias, as one graph node
 
 
 class Embedding(Module):

@@ -31,6 +31,7 @@ import numpy as np
 
 from tinyseqkd.autograd import Function, Tensor, unbind, where
 from tinyseqkd.autograd.function import OuterProduct
+from tinyseqkd.autograd.fused import linear
 from tinyseqkd.autograd import ops
 from tinyseqkd.kernels.lstm import lstm_cell_backward_kernel, lstm_cell_forward_kernel, lstm_cell_forward_numpy
 from tinyseqkd.nn.layers import Dropout
@@ -100,7 +101,7 @@ class LSTMCell(Module):
 
     def input_gates(self, x: Tensor) -> Tensor:
         """x W_ih + b: the input's share of the pre-activations. x: (..., input_size) → (..., 4H)."""
-        return x @ self.W_ih + self.bias
+        return linear(x, self.W_ih, self.bias)
 
     def step(self, input_gates: Tensor, state: State) -> State:
         """Add h W_hh to the input's share and apply the gates: → (h, c) of the next step."""
