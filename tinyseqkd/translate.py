@@ -16,9 +16,7 @@ hard limit, but time and memory grow with the length) is an error naming the lin
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from tinyseqkd.data.pipeline import TextPipeline
 from tinyseqkd.decoding import Hypothesis, decode_corpus
 from tinyseqkd.errors import CheckpointError, ConfigError, CorpusError, TinySeqKDError
 from tinyseqkd.model import ModelArgs, Seq2Seq
+from tinyseqkd.textfiles import decode_lines, write_text_atomically
 
 DEFAULT_MAX_SRC_LEN = 256
 
@@ -110,18 +109,10 @@ def read_lines(path: str | None) -> list[str]:
         data = sys.stdin.buffer.read() if path in (None, "-") else Path(path).read_bytes()
     except OSError as error:
         raise CorpusError(f"{name}: cannot read ({error.strerror}); fix: check the path") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise CorpusError(f"{name}:{line}: not valid UTF-8 ({data[error.start:error.start + 1]!r}); fix: convert "
-                          "the file, e.g. iconv -f latin1 -t utf-8") from None
-    lines = text.removeprefix("\ufeff").split("\n")
-    if lines[-1] == "":
-        lines.pop()
+    lines = decode_lines(data, name)
     if not lines:
         raise CorpusError(f"{name}: empty, nothing to translate; fix: give one sentence per line")
-    return [line.removesuffix("\r") for line in lines]
+    return lines
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -129,14 +120,7 @@ def write_atomically(path: Path, text: str) -> None:
     path = Path(path)
     if not path.parent.is_dir():
         raise ConfigError(f"{path}: the directory {path.parent} does not exist; fix: create it first")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, text)
 
 
 class ProgressBar:

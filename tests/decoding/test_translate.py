@@ -130,7 +130,7 @@ def test_invalid_utf8_names_the_line(checkpoint, tmp_path, capsys):
     source = tmp_path / "latin1.txt"
     source.write_bytes(b"el gato\nla casa \xe9s grande\n")
     err = one_line_error(*translate(capsys, "-m", checkpoint, "-i", source)[::2])
-    assert f"{source}:2: not valid UTF-8" in err
+    assert f"{source}:2: invalid UTF-8 at byte 9" in err
 
 
 @pytest.mark.parametrize("options, message", [

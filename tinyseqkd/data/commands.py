@@ -12,8 +12,6 @@ command reads corpora the same way::
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ import numpy as np
 from tinyseqkd.data.corpus import Corpus, embedded_corpora, load_corpus
 from tinyseqkd.data.tokenize import pretokenize
 from tinyseqkd.errors import CorpusError
+from tinyseqkd.textfiles import write_text_atomically
 
 
 # -- shared corpus options --------------------------------------------------------------------------------------
@@ -160,7 +159,7 @@ def run_export(args: argparse.Namespace) -> int:
         _check_one_line_each(name, lines)
     directory.mkdir(parents=True, exist_ok=True)
     for name, lines in files.items():
-        _write_atomically(directory / name, "".join(line + "\n" for line in lines))
+        write_text_atomically(directory / name, "".join(line + "\n" for line in lines))
     for line in corpus.report:
         print(line)
     print(f"wrote {len(files)} files to {directory}: {', '.join(files)}")
@@ -174,13 +173,3 @@ def _check_one_line_each(name: str, lines: Sequence[str]) -> None:
                               "no longer be aligned; fix: clean the corpus first")
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, then rename it: a crash never leaves half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -35,6 +35,7 @@ from pathlib import Path
 from tinyseqkd.data.parallel import ParallelText
 from tinyseqkd.data.tokenize import count_tokens
 from tinyseqkd.errors import ConfigError, CorpusError
+from tinyseqkd.textfiles import read_lines
 
 SPLITS = ("train", "valid", "test")
 _SPLIT_ALIASES = {"dev": "valid"}
@@ -194,9 +195,9 @@ def _read_split(split, files: _SplitFiles, src_lang, tgt_lang, skip_empty, repor
                               "language; fix: keep one of them")
         return _read_tsv(files.by_lang["tsv"][0], split, skip_empty, report)
     paths = [files.require(src_lang)] + _reference_files(files, tgt_lang, split)
-    columns = [_read_lines(path) for path in paths]
+    columns = [read_lines(path) for path in paths]
     ids_path = files.by_lang.get("ids", {}).get(0)
-    ids = _read_lines(ids_path) if ids_path else []
+    ids = read_lines(ids_path) if ids_path else []
     _check_same_length(paths + [ids_path] if ids_path else paths, columns + [ids] if ids_path else columns)
     keep = _nonempty_rows(paths, columns, skip_empty, split, report)
     return _select(ParallelText(columns[0], columns[1:], ids), keep)
@@ -226,7 +227,7 @@ def _load_single_tsv(path: Path, src_lang, tgt_lang, skip_empty) -> Corpus:
 
 def _read_tsv(path: Path, split: str, skip_empty: bool, report: list[str]) -> ParallelText:
     """``source<TAB>target[<TAB>reference 2…]`` per line; every line has as many fields as the first."""
-    lines = _read_lines(path)
+    lines = read_lines(path)
     rows = [line.split("\t") for line in lines]
     expected = next((len(row) for row in rows if "".join(row).strip()), 2)
     if expected < 2:
@@ -241,26 +242,6 @@ def _read_tsv(path: Path, split: str, skip_empty: bool, report: list[str]) -> Pa
     columns = [list(column) for column in zip(*rows)] if rows else [[] for _ in range(expected)]
     keep = _nonempty_rows([path] * expected, columns, skip_empty, split, report)
     return _select(ParallelText(columns[0], columns[1:]), keep)
-
-
-def _read_lines(path: Path) -> list[str]:
-    """A UTF-8 text file as its lines (split at ``\\n``, a trailing ``\\r`` dropped)."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise CorpusError(f"{path}: cannot read ({error.strerror}); fix: check the path and permissions") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise CorpusError(f"{path}:{line}: invalid UTF-8 at byte {column} of the line (offset {error.start} of "
-                          f"the file, {data[error.start:error.start + 1]!r}); fix: convert the file to UTF-8, "
-                          "e.g. iconv -f latin1 -t utf-8") from None
-    lines = text.removeprefix("\ufeff").split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
 
 
 def _check_same_length(files: list[Path], columns: list[list[str]]) -> None:
