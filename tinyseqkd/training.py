@@ -8,10 +8,11 @@ The objective is the mean negative log-likelihood of the gold words unless the c
 distillation adds a term against the teacher's distributions). Around that the trainer
 
 - draws length-bucketed batches, shuffled each epoch by its own generator;
-- validates every ``validate_every`` updates (or each epoch): perplexity on the whole valid split and greedy BLEU
-  on its first ``valid_bleu_size`` sentences, prints a few Source / Reference / Hypothesis examples, appends a row
-  to ``validations.tsv``, keeps ``best.npz``, halves the learning rate when the score stops improving (the paper's
-  schedule) and stops early after ``patience`` validations without improvement;
+- validates every ``validate_every`` updates (or each epoch), and once more when a limit ends the run:
+  perplexity on the whole valid split and greedy BLEU on its first ``valid_bleu_size`` sentences, a few Source /
+  Reference / Hypothesis examples, a row appended to ``validations.tsv``; keeps ``best.npz``, halves the learning
+  rate when the score stops improving (the paper's schedule) and stops early after ``patience`` validations without
+  improvement;
 - writes ``latest.npz`` at every validation, at the end, and on Ctrl-C (after finishing the current update), so
   ``tinyseqkd train --resume RUN_DIR`` continues exactly: the same batches in the same order, the same dropout masks;
 - stops with a clear message when the loss becomes NaN or infinite, keeping the last good checkpoint.
@@ -56,6 +57,7 @@ class Progress:
     epoch_rng_state: dict | None = None  # the batch-order generator's state when this epoch's batches were drawn
     best_score: float | None = None
     bad_validations: int = 0
+    last_validation_step: int = 0
     train_seconds: float = 0.0
 
 
@@ -129,6 +131,8 @@ class Trainer:
         finally:
             if previous_handler is not None:
                 signal.signal(signal.SIGINT, previous_handler)
+        if not self._interrupted and self.progress.step > self.progress.last_validation_step:
+            self.validate()  # the updates since the last validation may hold the best model
         self.save("latest.npz")
         reason = self._stop_reason() or "done"
         self.log(f"stopped at step {self.progress.step}: {reason}. Checkpoints: {self.run_dir}/best.npz, latest.npz")
@@ -234,6 +238,7 @@ class Trainer:
         bleu = corpus_bleu(hypotheses, [ref[:n] for ref in valid.text.refs]).score
         score = ppl if t.early_stopping == "ppl" else -bleu
         p = self.progress
+        p.last_validation_step = p.step
         improved = p.best_score is None or score < p.best_score
         if improved:
             p.best_score, p.bad_validations = score, 0

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tinyseqkd.data.corpora import build_bible_es_en as builder
+from tinyseqkd.data.corpora import osis, sword
 from tinyseqkd.data.embedded import EMBEDDED_CORPORA, load_embedded, read_table
 from tinyseqkd.errors import CorpusError
 
@@ -146,15 +147,15 @@ def test_unknown_names_and_options_list_the_valid_choices(arguments, choices):
     ("¶ by my name \\nd <divineName>JEHOVAH</divineName> &amp; more", "by my name JEHOVAH & more"),
 ])
 def test_clean_osis(markup, text):
-    assert builder.clean_osis(markup) == text
+    assert osis.clean_osis(markup) == text
 
 
 def test_chapter_openings_in_capitals_get_their_usual_spelling():
     usual = {"después": "después", "jehová": "Jehová", "ti": "ti", "a": "a"}
-    assert builder.recase_chapter_opening("Y DESPUÉS movió", usual) == "Y después movió"
+    assert osis.recase_chapter_opening("Y DESPUÉS movió", usual) == "Y después movió"
     psalm = "Salmo de David. A TI, oh JEHOVÁ"  # only the first run of capitals opens the chapter
-    assert builder.recase_chapter_opening(psalm, usual) == "Salmo de David. A ti, oh JEHOVÁ"
-    assert builder.recase_chapter_opening("JEHOVÁ es mi pastor", usual) == "Jehová es mi pastor"
+    assert osis.recase_chapter_opening(psalm, usual) == "Salmo de David. A ti, oh JEHOVÁ"
+    assert osis.recase_chapter_opening("JEHOVÁ es mi pastor", usual) == "Jehová es mi pastor"
 
 
 def test_splits_take_whole_chapters_by_hash():
@@ -170,7 +171,7 @@ def missing_build_tools() -> str:
     if not (shutil.which("apt-get") and shutil.which("dpkg")):
         return "needs Debian's apt-get and dpkg"
     if importlib.util.find_spec("pysword") is None:
-        return f"needs pysword=={builder.PYSWORD_VERSION} (pip install pysword=={builder.PYSWORD_VERSION})"
+        return f"needs pysword=={sword.PYSWORD_VERSION} (pip install pysword=={sword.PYSWORD_VERSION})"
     return ""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyseqkd.autograd import ops
+from tinyseqkd.autograd import ops, shapes
 from tinyseqkd.autograd.tensor import Tensor
 
 
@@ -21,7 +21,7 @@ def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
     shift = x.data.max(axis=axis, keepdims=True)
     summed = ops.sum(ops.exp(x - shift), axis=axis, keepdims=True)
     result = ops.log(summed) + shift
-    return result if keepdims else ops.reshape(result, np.squeeze(shift, axis=axis).shape)
+    return result if keepdims else shapes.reshape(result, np.squeeze(shift, axis=axis).shape)
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
@@ -40,9 +40,9 @@ def pick(scores: Tensor, ids: np.ndarray) -> Tensor:
     ids = np.asarray(ids)
     if scores.shape[:-1] != ids.shape:
         raise ValueError(f"pick: scores of shape {scores.shape} need ids of shape {scores.shape[:-1]}, got {ids.shape}")
-    flat = ops.reshape(scores, (-1, scores.shape[-1]))
-    picked = ops.getitem(flat, (np.arange(ids.size), ids.reshape(-1)))
-    return ops.reshape(picked, ids.shape)
+    flat = shapes.reshape(scores, (-1, scores.shape[-1]))
+    picked = shapes.getitem(flat, (np.arange(ids.size), ids.reshape(-1)))
+    return shapes.reshape(picked, ids.shape)
 
 
 def _reduce(per_position: Tensor, mask: np.ndarray, reduction: str) -> Tensor:

@@ -190,7 +190,7 @@ class Tensor:
         return ops.matmul(other, self)
 
     def __getitem__(self, index):
-        return ops.getitem(self, index)
+        return shapes.getitem(self, index)
 
     def exp(self):
         return ops.exp(self)
@@ -216,16 +216,16 @@ class Tensor:
     def reshape(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return ops.reshape(self, shape)
+        return shapes.reshape(self, shape)
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        return ops.transpose(self, axes or None)
+        return shapes.transpose(self, axes or None)
 
     @property
     def T(self):
-        return ops.transpose(self, None)
+        return shapes.transpose(self, None)
 
 
 class _PendingGradients:
@@ -324,4 +324,4 @@ def _backward_through(node: Node, output_grads: list, pending: _PendingGradients
         pending.add(tensor if tensor._node is None else (tensor._node, tensor._output_index), grad)
 
 
-from tinyseqkd.autograd import ops  # noqa: E402  (ops needs Tensor defined first)
+from tinyseqkd.autograd import ops, shapes  # noqa: E402  (they need Tensor defined first)

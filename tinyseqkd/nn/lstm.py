@@ -32,7 +32,7 @@ import numpy as np
 from tinyseqkd.autograd import Function, Tensor, unbind, where
 from tinyseqkd.autograd.function import OuterProduct
 from tinyseqkd.autograd.fused import linear
-from tinyseqkd.autograd import ops
+from tinyseqkd.autograd import shapes
 from tinyseqkd.kernels.lstm import lstm_cell_backward_kernel, lstm_cell_forward_kernel, lstm_cell_forward_numpy
 from tinyseqkd.nn.layers import Dropout
 from tinyseqkd.nn.module import Module, ModuleList, Parameter, uniform
@@ -43,7 +43,7 @@ State = tuple[Tensor, Tensor]  # (h, c), each (B, H)
 def lstm_pointwise(gates: Tensor, c_prev: Tensor) -> State:
     """The cell's elementwise half. gates: (B, 4H) pre-activations [i; f; o; g]; c_prev: (B, H) → (h, c)."""
     H = c_prev.shape[-1]
-    i, f, o, g = ops.split(gates, [H, H, H, H], axis=-1)
+    i, f, o, g = shapes.split(gates, [H, H, H, H], axis=-1)
     c = f.sigmoid() * c_prev + i.sigmoid() * g.tanh()
     h = o.sigmoid() * c.tanh()
     return h, c
@@ -169,7 +169,7 @@ class LSTM(Module):
                 x = self.dropout(x)
             outputs, state = layer.run(x, mask, states[index])
             final_states.append(state)
-            x = ops.stack(outputs, axis=1)
+            x = shapes.stack(outputs, axis=1)
         return x, final_states
 
     def step(self, x: Tensor, states: list[State]) -> tuple[Tensor, list[State]]:

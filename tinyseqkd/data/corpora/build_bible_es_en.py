@@ -22,10 +22,10 @@ kjv   King James Version   sword-text-kjv    14.3-1   engKJV2006eb    KJV
 
 1. ``apt-get download PACKAGE=VERSION`` fetches the packages (unless ``--debs`` already holds them); their sha256
    must be the pinned ones; ``dpkg -x`` unpacks them into a temporary directory.
-2. Each module is read directly (:func:`read_ztext`): ``ot.bzs`` locates the zlib-compressed blocks of
+2. Each module is read directly (``sword.py``): ``ot.bzs`` locates the zlib-compressed blocks of
    ``ot.bzz``, and ``ot.bzv`` gives, for every entry of the versification in order (a header for the module, the
    testament, each book and each chapter, then the chapter's verses), its block, offset and length.
-3. The OSIS markup of each verse is cleaned (:func:`clean_osis`): footnotes, cross-references, speaker labels
+3. The OSIS markup of each verse is cleaned (``osis.py``): footnotes, cross-references, speaker labels
    (Song of Songs) and headings are dropped with their content, but canonical psalm titles are kept, being verse
    text (the Spanish has them inside verse 1 too); other tags are removed, those of lines, paragraphs and lists
    leaving a space; entities are decoded; the KJV's paragraph signs ``¶`` and stray USFM markers (``\\nd``) are
@@ -33,7 +33,7 @@ kjv   King James Version   sword-text-kjv    14.3-1   engKJV2006eb    KJV
    footnote is removed, a space is left unless punctuation follows (``God`` + note + ``created`` →
    ``God created``); and the words that the RV1909 marks as added (``<transChange>``) are set off by spaces,
    except an added enclitic pronoun, which joins its verb (``díjo`` + ``le`` → ``díjole``). Two habits of the
-   RV1909 are undone (:func:`tidy_spanish`): the subscriptions it appends to Paul's letters (``Escrita de Roma
+   RV1909 are undone (``osis.tidy_spanish``): the subscriptions it appends to Paul's letters (``Escrita de Roma
    á los Efesios por Tichîco.``) are cut, as the KJV module has them as headings; and the words in capitals
    that open each chapter (``EN el principio``) get their usual spelling (``En el principio``).
 4. Verses are aligned by reference (``Gen.1.1``), in the order of the Spanish module (KJV versification). A verse
@@ -57,290 +57,21 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
-import html
-import importlib.metadata
-import re
-import struct
-import subprocess
 import tempfile
 import time
-import zlib
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
+
+from tinyseqkd.data.corpora.osis import clean_osis, tidy_spanish
+from tinyseqkd.data.corpora.sword import (PYSWORD_VERSION, SOURCES, check_conf, fetch_debs, read_conf, read_ztext,
+                                          unpack_debs, versification)
 
 CORPUS = "bible-es-en"
 TSV_NAME = f"{CORPUS}.tsv.gz"
 README_NAME = f"{CORPUS}.README"
 COLUMNS = ("ref", "split", "es", "web", "kjv")
 SPLIT_MIN_VERSES = 1000  # test and valid each take whole chapters until they hold at least this many verses
-PYSWORD_VERSION = "0.2.8"
 REBUILD_COMMAND = "python -m tinyseqkd.data.corpora.build_bible_es_en"
-
-
-@dataclass(frozen=True)
-class Source:
-    """One Bible: its column in the TSV, the pinned Debian package holding it and the SWORD module inside."""
-
-    column: str
-    title: str
-    package: str
-    version: str
-    deb_sha256: str
-    module: str
-
-    @property
-    def deb_name(self) -> str:
-        return f"{self.package}_{self.version}_all.deb"
-
-
-SOURCES = (
-    Source("es", "Reina-Valera 1909", "sword-text-sparv", "2.60-1",
-           "5c87f9b2bc97457e8a872f5bae7ea7ce59cb3de1dcee73e4d4740451863694cf", "spaRV1909eb"),
-    Source("web", "World English Bible", "sword-text-web", "426.0-1",
-           "930b23670b352f0829a306501de4bebb5e654a2df02cde2cbe86b802177868e1", "engWEB2015eb"),
-    Source("kjv", "King James Version", "sword-text-kjv", "14.3-1",
-           "9f463f28ce665f6f528fc723179722bced880a4c5485f7a41bf742838315de57", "engKJV2006eb"),
-)
-
-# What a module's conf must say for read_ztext to read it.
-EXPECTED_CONF = {"ModDrv": "zText", "SourceType": "OSIS", "CompressType": "ZIP", "BlockType": "BOOK",
-                 "Encoding": "UTF-8"}
-
-
-# -- 1. the Debian packages --------------------------------------------------------------------------------------
-def fetch_debs(debs: Path) -> None:
-    """Put the pinned ``.deb`` files into ``debs`` (``apt-get download`` the missing ones) and check their sha256."""
-    debs.mkdir(parents=True, exist_ok=True)
-    missing = [source for source in SOURCES if not (debs / source.deb_name).exists()]
-    if missing:
-        run(["apt-get", "download", *(f"{source.package}={source.version}" for source in missing)], cwd=debs)
-    for source in SOURCES:
-        digest = hashlib.sha256((debs / source.deb_name).read_bytes()).hexdigest()
-        if digest != source.deb_sha256:
-            raise SystemExit(f"{debs / source.deb_name}: sha256 {digest}, expected {source.deb_sha256}")
-
-
-def unpack_debs(debs: Path, root: Path) -> Path:
-    """``dpkg -x`` every package into ``root``; returns the SWORD library directory (``usr/share/sword``)."""
-    for source in SOURCES:
-        run(["dpkg", "-x", str(debs / source.deb_name), str(root)])
-    return root / "usr" / "share" / "sword"
-
-
-def run(command: list[str], cwd: Path | None = None) -> None:
-    """Run a command; if it fails, stop with its own error output."""
-    try:
-        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    except FileNotFoundError:
-        raise SystemExit(f"{command[0]} not found: rebuilding needs Debian's apt-get and dpkg") from None
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr.strip()}")
-
-
-# -- 2. reading a zText module -----------------------------------------------------------------------------------
-def read_conf(path: Path) -> dict[str, str]:
-    """A module's ``mods.d/*.conf`` as key → value (for a repeated key, its first value)."""
-    conf: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        key, equals, value = line.partition("=")
-        if equals and not line.startswith("#"):
-            conf.setdefault(key.strip(), value.strip())
-    return conf
-
-
-def check_conf(conf: dict[str, str], path: Path) -> None:
-    """Stop unless the module is stored the way :func:`read_ztext` reads."""
-    for key, expected in EXPECTED_CONF.items():
-        if conf.get(key) != expected:
-            raise SystemExit(f"{path}: {key}={conf.get(key)}, but this builder reads only {key}={expected}")
-
-
-def versification(name: str) -> dict[str, list[tuple[str, list[int]]]]:
-    """A SWORD versification (``KJV``, ``NRSVA``): testament → [(book, verses in each chapter), ...], in order."""
-    try:
-        found = importlib.metadata.version("pysword")
-    except importlib.metadata.PackageNotFoundError:
-        raise SystemExit(f"rebuilding needs pysword: pip install pysword=={PYSWORD_VERSION}") from None
-    if found != PYSWORD_VERSION:
-        raise SystemExit(f"pysword {found} is installed, the build is pinned to {PYSWORD_VERSION}")
-    from pysword.canons import canons
-
-    canon = canons[name.lower()]
-    return {testament: [(book[1], book[3]) for book in canon[testament]] for testament in ("ot", "nt")}
-
-
-def read_ztext(data_dir: Path, books_by_testament: dict[str, list[tuple[str, list[int]]]]) -> dict[str, str]:
-    """Every verse of a zText module, as reference (``Gen.1.1``) → OSIS markup, in canonical order."""
-    verses = {}
-    for testament, books in books_by_testament.items():
-        blocks = read_blocks(data_dir / f"{testament}.bzs", data_dir / f"{testament}.bzz")
-        entries = list(struct.iter_unpack("<IIH", (data_dir / f"{testament}.bzv").read_bytes()))
-        refs = list(index_refs(books))
-        if len(entries) != len(refs):
-            raise SystemExit(f"{data_dir}/{testament}.bzv has {len(entries)} entries, its versification {len(refs)}")
-        for ref, (block, start, size) in zip(refs, entries):
-            if ref is not None:
-                verses[ref] = blocks[block][start:start + size].decode("utf-8") if size else ""
-    return verses
-
-
-def read_blocks(index_path: Path, text_path: Path) -> list[bytes]:
-    """The decompressed blocks of a ``.bzz`` file, located by the (offset, size, uncompressed size) of ``.bzs``."""
-    text = text_path.read_bytes()
-    return [zlib.decompress(text[offset:offset + size])
-            for offset, size, _ in struct.iter_unpack("<III", index_path.read_bytes())]
-
-
-def index_refs(books: list[tuple[str, list[int]]]):
-    """The reference of each entry of a testament's verse index, or ``None`` for the entries that hold the
-    introductions and titles of the module, the testament, a book or a chapter."""
-    yield None  # the module
-    yield None  # the testament
-    for book, chapter_sizes in books:
-        yield None  # the book
-        for chapter, size in enumerate(chapter_sizes, start=1):
-            yield None  # the chapter
-            for verse in range(1, size + 1):
-                yield f"{book}.{chapter}.{verse}"
-
-
-# -- 3. cleaning OSIS markup -------------------------------------------------------------------------------------
-NOTE_MARK = "\x00"  # where a footnote was removed
-ADDED_MARK = "\x01"  # where words marked as added by the translator begin or end
-
-# What each element's tags leave in the text. An element not listed stops the build, so that a new release of a
-# module cannot slip markup through unnoticed.
-TAG_LEAVES = {
-    # inline: words, added words, quotations, the divine name, ...: the tags vanish
-    "w": "", "q": "", "divineName": "", "seg": "", "foreign": "", "name": "", "rdg": "", "catchWord": "",
-    "reference": "", "transChange": ADDED_MARK,
-    # structure: lines, line groups, paragraphs, lists, chapters, books, milestones, kept titles: a space
-    "l": " ", "lg": " ", "lb": " ", "div": " ", "p": " ", "list": " ", "item": " ", "chapter": " ",
-    "milestone": " ", "title": " ",
-}
-OSIS_TAG_OR_TEXT = re.compile(r"<(?P<end>/?)(?P<name>[A-Za-z]+)(?P<attributes>[^>]*?)(?P<empty>/?)>|[^<]+")
-ENCLITIC = re.compile(r"(\w+)\x01(lo|la|los|las|le|les|me|te|se|nos|os)\x01")
-# The words after which an added pronoun is a word of its own ("no lo hizo"), found by reading all 117 added
-# pronouns of RV1909 2.60 that follow a word directly: 12 follow these words, the other 105 end a verb ("díjole").
-NOT_VERBS = {"no", "que", "y", "como", "cuánto", "os", "ellos", "gentes", "jehová", "dios", "josué"}
-USFM_MARKER = re.compile(r"\\[a-z]+\*?")  # a leftover in the KJV: "by my name \nd JEHOVAH"
-NOTE_BEFORE_PUNCTUATION = re.compile(r"\s*\x00[\x00\s]*(?=[.,;:!?)\]”’])")  # "coins <note/> ?" → "coins?"
-
-
-def clean_osis(markup: str) -> str:
-    """The plain text of one verse of OSIS markup (the rules are in the module's docstring)."""
-    text = html.unescape(strip_tags(markup)).replace("¶", "")
-    text = USFM_MARKER.sub("", text)
-    text = join_added_words(text)
-    text = NOTE_BEFORE_PUNCTUATION.sub("", text).replace(NOTE_MARK, " ")
-    return " ".join(text.split())
-
-
-def strip_tags(markup: str) -> str:
-    """The text of the markup with the tags replaced as :data:`TAG_LEAVES` says, notes and non-canonical
-    titles and speaker labels dropped with their content, and nothing after the end of a book."""
-    pieces = []
-    dropping = None  # the element being dropped, until its end tag
-    for match in OSIS_TAG_OR_TEXT.finditer(markup):
-        name = match["name"]
-        if dropping:
-            if match["end"] and name == dropping:
-                dropping = None
-        elif name is None:
-            pieces.append(match[0])
-        elif is_dropped(name, match["attributes"]) and not match["end"]:
-            dropping = None if match["empty"] else name
-            pieces.append(NOTE_MARK if name == "note" else " ")
-        elif is_end_of_book(name, match["attributes"]):
-            break  # the WEB appends its glossary to the last verse of Revelation
-        elif name in TAG_LEAVES:
-            pieces.append(TAG_LEAVES[name])
-        else:
-            raise SystemExit(f"unknown OSIS element <{name}> in {markup!r}")
-    return "".join(pieces)
-
-
-def is_dropped(name: str, attributes: str) -> bool:
-    """Footnotes and cross-references, speaker labels, and titles other than canonical (psalm) titles."""
-    return name in ("note", "speaker") or (name == "title" and 'canonical="true"' not in attributes)
-
-
-def is_end_of_book(name: str, attributes: str) -> bool:
-    return name == "div" and 'type="book"' in attributes and "eID=" in attributes
-
-
-def join_added_words(text: str) -> str:
-    """Resolve :data:`ADDED_MARK`: an added enclitic pronoun joins its verb, other added words between two
-    letters are set off by a space, and elsewhere the mark just goes."""
-    text = ENCLITIC.sub(attach_pronoun, text)
-    text = re.sub(r"(?<=\w)\x01+(?=\w)", " ", text)
-    return text.replace(ADDED_MARK, "")
-
-
-def attach_pronoun(match: re.Match) -> str:
-    word, pronoun = match.groups()
-    if word.lower() in NOT_VERBS:
-        return match[0]
-    return word + pronoun + ADDED_MARK
-
-
-# -- 3b. two habits of the RV1909 --------------------------------------------------------------------------------
-SUBSCRIPTION = re.compile(r"(?<=Amén\.) .+")
-WORD = re.compile(r"\w+")
-
-
-def tidy_spanish(verses: dict[str, str]) -> None:
-    """Undo two habits of the RV1909 text that its translations do not share (in place)."""
-    cut_subscriptions(verses)
-    usual = usual_casing(verses.values())
-    for ref, text in verses.items():
-        if ref.endswith(".1"):
-            verses[ref] = recase_chapter_opening(text, usual)
-
-
-def cut_subscriptions(verses: dict[str, str]) -> None:
-    """Remove the subscription that the RV1909 appends to the last verse of Paul's letters and Hebrews, after
-    the final "Amén." ("Escrita de Roma á los Efesios por Tichîco."): the KJV module marks it as a heading."""
-    last_verse_of_book = {ref.split(".")[0]: ref for ref in verses}
-    for ref in last_verse_of_book.values():
-        verses[ref] = SUBSCRIPTION.sub("", verses[ref])
-
-
-def usual_casing(texts) -> dict[str, str]:
-    """Lower-cased word → its most frequent spelling in ``texts``, words in capitals left out (``"jehová"`` →
-    ``"Jehová"``, ``"después"`` → ``"después"``)."""
-    counts = Counter(word for text in texts for word in WORD.findall(text) if not is_capitals(word))
-    usual: dict[str, str] = {}
-    for word, _ in counts.most_common():
-        usual.setdefault(word.lower(), word)
-    return usual
-
-
-def is_capitals(word: str) -> bool:
-    return len(word) > 1 and word.isupper()
-
-
-def recase_chapter_opening(text: str, usual: dict[str, str]) -> str:
-    """The RV1909 prints a chapter's first words in capitals, after the title in the Psalms ("Salmo de David.
-    A TI, oh Jehová"): give the first run of capitalised words (with the one-letter words just before it)
-    their usual spelling, the first of them with a capital ("A ti, oh Jehová", "Y después movió")."""
-    words = list(WORD.finditer(text))
-    start = next((i for i, word in enumerate(words) if is_capitals(word[0])), None)
-    if start is None:
-        return text
-    while start > 0 and len(words[start - 1][0]) == 1 and words[start - 1][0].isupper():
-        start -= 1
-    end = start
-    while end < len(words) and words[end][0].isupper():
-        end += 1
-    pieces, done = [], words[start].start()
-    for word in words[start:end]:
-        spelling = usual.get(word[0].lower(), word[0].lower())
-        pieces += [text[done:word.start()], spelling]
-        done = word.end()
-    opening = "".join(pieces)
-    return text[:words[start].start()] + opening[0].upper() + opening[1:] + text[done:]
 
 
 # -- 4. alignment ------------------------------------------------------------------------------------------------
