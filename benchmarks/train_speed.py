@@ -15,6 +15,7 @@ same invocation. The last line is one JSON object with every figure.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -156,11 +157,7 @@ def run_worker(framework, args, shape_file, batch_file) -> dict:
 
 
 def torch_available() -> bool:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("torch") is not None
 
 
 def main() -> None:

@@ -1,10 +1,8 @@
 """The trainer: it learns the toy task, resumes exactly, stops cleanly on Ctrl-C and on NaN."""
 
-import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
