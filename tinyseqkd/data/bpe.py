@@ -30,6 +30,7 @@ from pathlib import Path
 
 from tinyseqkd.data.tokenize import SUBWORD_MARK
 from tinyseqkd.errors import CorpusError
+from tinyseqkd.textfiles import write_text_atomically
 
 HEADER = "#tinyseqkd-bpe v1: one merge per line, 'left right', learned first = applied first"
 
@@ -124,8 +125,7 @@ class BPE:
 
     def save(self, path: str | Path) -> None:
         """Write the merges as plain text: :data:`HEADER`, then ``left right`` per line, in learning order."""
-        lines = [HEADER] + [f"{left} {right}" for left, right in self.merges]
-        Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_text_atomically(path, "\n".join([HEADER, *self.to_list()]) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> BPE:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyseqkd.errors import CorpusError
+from tinyseqkd.textfiles import write_text_atomically
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")
@@ -73,7 +74,7 @@ class Vocabulary:
 
     def save(self, path: str | Path) -> None:
         """One token per line, in id order, UTF-8."""
-        Path(path).write_text("\n".join(self.tokens) + "\n", encoding="utf-8")
+        write_text_atomically(path, "\n".join(self.tokens) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> Vocabulary:
