@@ -101,18 +101,6 @@ def torch_beam_words_per_second(model, src_ids, words: int, threads: int) -> tup
     """
     import torch
 
-    best = (0.0, 1, [])
-    for count in sorted({1, threads}):
-        torch.set_num_threads(count)
-        rate, outputs = _torch_beam_once(model, src_ids, words)
-        if rate > best[0]:
-            best = (rate, count, outputs)
-    return best
-
-
-def _torch_beam_once(model, src_ids, words: int) -> tuple[float, list]:
-    import torch
-
     sys.path.insert(0, str(HERE))
     from torch_beam import torch_beam_search
     from torch_reference import load_from_tinyseqkd
@@ -123,13 +111,23 @@ def _torch_beam_once(model, src_ids, words: int) -> tuple[float, list]:
     batches, _ = make_src_batches(src_ids, BATCH_SIZE)
     as_torch = [(torch.from_numpy(b.src.astype(np.int64)), torch.from_numpy(b.src_lengths.astype(np.int64)))
                 for b in batches]
-    torch_beam_search(torch_model, as_torch[0][0][:1], as_torch[0][1][:1], BEAM)  # warm-up
-    outputs = [None] * len(src_ids)
-    start = time.perf_counter()
-    for batch, (src, lengths) in zip(batches, as_torch):
-        for row, ids in zip(batch.index, torch_beam_search(torch_model, src, lengths, BEAM)):
-            outputs[row] = ids
-    return words / (time.perf_counter() - start), outputs
+
+    def decode_all() -> tuple[float, list]:
+        torch_beam_search(torch_model, as_torch[0][0][:1], as_torch[0][1][:1], BEAM)  # warm-up
+        outputs = [None] * len(src_ids)
+        start = time.perf_counter()
+        for batch, (src, lengths) in zip(batches, as_torch):
+            for row, ids in zip(batch.index, torch_beam_search(torch_model, src, lengths, BEAM)):
+                outputs[row] = ids
+        return words / (time.perf_counter() - start), outputs
+
+    best = (0.0, 1, [])
+    for count in sorted({1, threads}):
+        torch.set_num_threads(count)
+        rate, outputs = decode_all()
+        if rate > best[0]:
+            best = (rate, count, outputs)
+    return best
 
 
 def measure(name: str, model, src_ids, words, single: int, with_torch: bool, threads: int) -> dict:
