@@ -4,10 +4,20 @@
   rate whenever validation perplexity stops improving (:class:`HalveOnPlateau`).
 - :class:`Adam` — Kingma & Ba 2015, with bias-corrected first and second moments.
 - :func:`clip_grad_norm` — rescale all gradients together so that their joint L2 norm is at most ``max_norm``
-  (5 in the paper).
-- Masks: ``optimizer.set_mask(name, mask)`` fixes a 0/1 array for one parameter; every step then zeroes the masked
-  gradient entries before the update and the masked weights after it, so a pruned weight stays exactly zero
-  (See, Luong & Manning 2016; the original Lua code masked only the weights, so pruned ones drifted back).
+  (5 in the paper); :meth:`Optimizer.clip_grad_norm` does the same for an optimizer's parameters, pruning masks
+  first.
+- Masks (See, Luong & Manning, CoNLL 2016; Kim & Rush Sec. 5.2): ``optimizer.set_mask(name, keep)`` fixes which
+  entries of one parameter survive pruning. From then on the pruned weights stay exactly zero, because a training
+  step runs in this order::
+
+      loss.backward()
+      norm = optimizer.clip_grad_norm(max_norm)   # 1. zero the pruned gradients, 2. clip what is left
+      optimizer.step()                            # 3. update, 4. zero the pruned weights again
+
+  Masking the gradients *before* clipping matters: the clip norm is then the survivors' norm, so the survivors take
+  the step they should (clipping first would count gradients that are thrown away). Masking the gradients at all
+  matters too: the authors' Lua code masked only the weights, so pruned weights drifted back between maskings.
+  Adam's moments are zeroed at the pruned entries when the mask is set, so no stale momentum moves them either.
 
 Optimizers address parameters by name (``model.named_parameters()``), so their state and masks can be saved in a
 checkpoint beside the weights and restored exactly.
@@ -37,56 +47,87 @@ def clip_grad_norm(parameters, max_norm: float) -> float:
 
 
 class Optimizer:
-    """Base class: named parameters, masks, zero_grad, and state that a checkpoint can hold."""
+    """Base class: named parameters, pruning masks, zero_grad, and state that a checkpoint can hold."""
 
     def __init__(self, named_parameters, lr: float):
         self.params: dict[str, Parameter] = dict(named_parameters)
         if not self.params:
             raise ValueError("the optimizer got no parameters")
         self.lr = lr
-        self.masks: dict[str, np.ndarray] = {}
+        self.masks: dict[str, np.ndarray] = {}  # name → bool array, True where the weight survives pruning
 
     def zero_grad(self) -> None:
         for p in self.params.values():
             p.zero_grad()
 
-    def set_mask(self, name: str, mask: np.ndarray) -> None:
-        """Keep ``name``'s entries where mask is 0 at exactly zero from now on (and zero them now)."""
-        parameter = self.params[name]
-        if mask.shape != parameter.shape:
-            raise ValueError(f"mask for {name!r} has shape {mask.shape}, the parameter {parameter.shape}")
-        self.masks[name] = mask.astype(parameter.dtype)
-        parameter.data *= self.masks[name]
+    # ------------------------------------------------------------------ pruning masks
+    def set_mask(self, name: str, keep: np.ndarray) -> None:
+        """Keep ``name``'s entries where ``keep`` is 0 / False at exactly zero from now on (and zero them now).
 
+        ``keep`` is a bool or 0/1 array of the parameter's shape. Pruned entries are written as +0.0 (never −0.0),
+        so that a sparse checkpoint leaves them out (:mod:`tinyseqkd.prune.sparse`).
+        """
+        parameter = self.params[name]
+        keep = np.asarray(keep)
+        if keep.shape != parameter.shape:
+            raise ValueError(f"mask for {name!r} has shape {keep.shape}, the parameter {parameter.shape}")
+        self.masks[name] = keep.astype(bool)
+        np.copyto(parameter.data, 0.0, where=~self.masks[name])
+
+    def set_masks(self, masks: dict[str, np.ndarray]) -> None:
+        """:meth:`set_mask` for every ``name → keep`` of ``masks`` (what :func:`tinyseqkd.prune.prune_masks` returns)."""
+        for name, keep in masks.items():
+            self.set_mask(name, keep)
+
+    def mask_gradients(self) -> None:
+        """Zero the gradients of pruned weights (step 1 of a masked step; see the module docstring)."""
+        for name, keep in self.masks.items():
+            grad = self.params[name].grad
+            if grad is not None:
+                np.copyto(grad, 0.0, where=~keep)
+
+    def mask_weights(self) -> None:
+        """Set pruned weights back to exactly +0.0 (step 4 of a masked step)."""
+        for name, keep in self.masks.items():
+            np.copyto(self.params[name].data, 0.0, where=~keep)
+
+    def clip_grad_norm(self, max_norm: float) -> float:
+        """Mask the pruned gradients, then clip the rest to joint norm ``max_norm``; returns their norm before
+        clipping — the survivors' norm, which is what the update will use (call it between backward and step)."""
+        self.mask_gradients()
+        return clip_grad_norm(self.params.values(), max_norm)
+
+    # ------------------------------------------------------------------ the update
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient: masked gradients in, masked weights out."""
+        self.mask_gradients()  # again, for callers that did not clip through :meth:`clip_grad_norm`
         for name, p in self.params.items():
-            if p.grad is None:
-                continue
-            mask = self.masks.get(name)
-            if mask is not None:
-                p.grad *= mask
-            self._update(name, p)
-            if mask is not None:
-                p.data *= mask
+            if p.grad is not None:
+                self._update(name, p)
+        self.mask_weights()
 
     def _update(self, name: str, p: Parameter) -> None:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ checkpoint state
     def state_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """(JSON-able scalars, named arrays): everything needed to continue exactly where it stopped."""
-        arrays = {f"mask/{name}": mask for name, mask in self.masks.items()}
+        """(JSON-able scalars, named arrays): everything needed to continue exactly where it stopped.
+
+        Masks are saved as bool arrays under ``mask/<name>`` (a checkpoint packs them to one bit per entry)."""
+        arrays = {f"mask/{name}": keep for name, keep in self.masks.items()}
         return {"type": type(self).__name__, "lr": self.lr}, arrays
 
     def load_state_dict(self, scalars: dict, arrays: dict[str, np.ndarray]) -> None:
-        if scalars.get("type") != type(self).__name__:
-            raise ValueError(f"optimizer state is for {scalars.get('type')}, not {type(self).__name__}")
+        self._check_type(scalars)
         self.lr = scalars["lr"]
         self.masks = {}
         for key, array in arrays.items():
             if key.startswith("mask/"):
                 self.set_mask(key[len("mask/"):], array)
+
+    def _check_type(self, scalars: dict) -> None:
+        if scalars.get("type") != type(self).__name__:
+            raise ValueError(f"optimizer state is for {scalars.get('type')}, not {type(self).__name__}")
 
 
 class SGD(Optimizer):
@@ -123,6 +164,14 @@ class Adam(Optimizer):
         step_size = self.lr * math.sqrt(1 - self.beta2**self.steps) / (1 - self.beta1**self.steps)
         p.data -= (step_size * m) / (np.sqrt(v) + self.eps)
 
+    def set_mask(self, name, keep):
+        """Also zero the moments of the pruned entries: no stale momentum may move a pruned weight, and zero
+        moments keep a sparse checkpoint sparse."""
+        super().set_mask(name, keep)
+        pruned = ~self.masks[name]
+        np.copyto(self.m[name], 0.0, where=pruned)
+        np.copyto(self.v[name], 0.0, where=pruned)
+
     def state_dict(self):
         scalars, arrays = super().state_dict()
         scalars.update(steps=self.steps, betas=[self.beta1, self.beta2], eps=self.eps)
@@ -132,13 +181,14 @@ class Adam(Optimizer):
         return scalars, arrays
 
     def load_state_dict(self, scalars, arrays):
-        super().load_state_dict(scalars, arrays)
+        self._check_type(scalars)
         self.steps = scalars["steps"]
         self.beta1, self.beta2 = scalars["betas"]
         self.eps = scalars["eps"]
         for name in self.params:
             self.m[name] = np.array(arrays[f"m/{name}"], dtype=self.params[name].dtype)
             self.v[name] = np.array(arrays[f"v/{name}"], dtype=self.params[name].dtype)
+        super().load_state_dict(scalars, arrays)  # after the moments: setting the masks zeroes their pruned entries
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
