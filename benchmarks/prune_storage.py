@@ -35,6 +35,12 @@ def written(write) -> tuple[int, float]:
     return size, statistics.median(times)
 
 
+def save_indices(file, array: np.ndarray) -> None:
+    flat = array.ravel()
+    kept = np.flatnonzero(flat)
+    np.savez(file, i=kept.astype(np.uint32), v=flat[kept], s=np.array(array.shape, dtype=np.int64))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000)
@@ -47,10 +53,8 @@ def main() -> None:
     for sparsity in (0.5, 0.8, 0.9):
         pruned = weights.copy()
         pruned[np.abs(pruned) < np.quantile(np.abs(pruned), sparsity)] = 0.0
-        flat = pruned.ravel()
-        kept = np.flatnonzero(flat)
         ways = {
-            "uint32 indices": lambda f: np.savez(f, i=kept.astype(np.uint32), v=flat[kept], s=np.array(pruned.shape)),
+            "uint32 indices": lambda f: save_indices(f, pruned),
             "bitmask": lambda f: save_arrays(f, {"w": pruned}),
             "zlib dense": lambda f: np.savez_compressed(f, w=pruned),
         }

@@ -62,7 +62,7 @@ class Optimizer:
 
     # ------------------------------------------------------------------ pruning masks
     def set_mask(self, name: str, keep: np.ndarray) -> None:
-        """Keep ``name``'s entries where ``keep`` is 0 / False at exactly zero from now on (and zero them now).
+        """Fix ``name``'s pruning mask: its entries where ``keep`` is False (or 0) are zeroed now and stay zero.
 
         ``keep`` is a bool or 0/1 array of the parameter's shape. Pruned entries are written as +0.0 (never −0.0),
         so that a sparse checkpoint leaves them out (:mod:`tinyseqkd.prune.sparse`).
@@ -75,7 +75,7 @@ class Optimizer:
         np.copyto(parameter.data, 0.0, where=~self.masks[name])
 
     def set_masks(self, masks: dict[str, np.ndarray]) -> None:
-        """:meth:`set_mask` for every ``name → keep`` of ``masks`` (what :func:`tinyseqkd.prune.prune_masks` returns)."""
+        """:meth:`set_mask` for each ``name → keep`` of ``masks`` (what :func:`tinyseqkd.prune.prune_masks` returns)."""
         for name, keep in masks.items():
             self.set_mask(name, keep)
 
@@ -113,7 +113,8 @@ class Optimizer:
     def state_dict(self) -> tuple[dict, dict[str, np.ndarray]]:
         """(JSON-able scalars, named arrays): everything needed to continue exactly where it stopped.
 
-        Masks are saved as bool arrays under ``mask/<name>`` (a checkpoint packs them to one bit per entry)."""
+        Masks are bool arrays under ``mask/<name>`` (:func:`tinyseqkd.prune.sparse.pack_arrays` stores them in one
+        bit per entry)."""
         arrays = {f"mask/{name}": keep for name, keep in self.masks.items()}
         return {"type": type(self).__name__, "lr": self.lr}, arrays
 

@@ -124,6 +124,15 @@ def test_the_masks_survive_a_checkpoint_and_keep_a_resumed_run_pruned(name, tmp_
     assert_pruned_weights_are_plus_zero(resumed, masks)
 
 
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_setting_a_mask_writes_plus_zero_never_minus_zero(name):
+    model = tiny_model()  # not pruned yet: half the weights to be masked are negative
+    optimizer = OPTIMIZERS[name](model.named_parameters())
+    keep = np.random.default_rng(0).random(model.generator.weight.shape) > 0.5
+    optimizer.set_mask("generator.weight", keep)
+    assert_pruned_weights_are_plus_zero(model, {"generator.weight": keep})
+
+
 def test_masks_saved_as_floats_by_older_checkpoints_still_load():
     model = tiny_model()
     optimizer = SGD(model.named_parameters())

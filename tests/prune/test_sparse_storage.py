@@ -8,7 +8,16 @@ import pytest
 
 from tinyseqkd.model import ModelArgs, Seq2Seq
 from tinyseqkd.optim import Adam
-from tinyseqkd.prune import from_sparse, load_arrays, pack_arrays, prune_model, save_arrays, to_sparse, unpack_arrays
+from tinyseqkd.prune import (
+    from_sparse,
+    load_arrays,
+    pack_arrays,
+    packed_nbytes,
+    prune_model,
+    save_arrays,
+    to_sparse,
+    unpack_arrays,
+)
 
 
 def assert_bit_identical(a, b):
@@ -57,6 +66,7 @@ def test_save_and_load_round_trip_without_pickle(tmp_path):
     weight[rng.random(weight.shape) < 0.9] = 0.0
     arrays = {"model/w": weight, "optim/mask/w": weight != 0}
     save_arrays(tmp_path / "pruned.npz", arrays)
+    assert (tmp_path / "pruned.npz").stat().st_size == packed_nbytes(arrays)
     with np.load(tmp_path / "pruned.npz", allow_pickle=False) as archive:  # plain arrays only
         assert all(archive[key].dtype != object for key in archive.files)
     loaded = load_arrays(tmp_path / "pruned.npz")
@@ -65,11 +75,10 @@ def test_save_and_load_round_trip_without_pickle(tmp_path):
 
 
 def npz_bytes(arrays, packed):
-    buffer = io.BytesIO()
     if packed:
-        save_arrays(buffer, arrays)
-    else:
-        np.savez(buffer, **arrays)
+        return packed_nbytes(arrays)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
     return len(buffer.getvalue())
 
 
@@ -89,12 +98,8 @@ def test_a_pruned_model_stored_sparse_is_smaller_by_about_the_sparsity(ratio):
     zeros = 1 - model.num_parameters(nonzero=True) / model.num_parameters()
     assert zeros == pytest.approx(ratio, abs=0.03)  # biases and padding rows shift it a little
     assert (1 - zeros) < sparse / dense < (1 - zeros) + 1 / 32 + 0.02  # the survivors + one bit per weight
-    restored = load_arrays(io.BytesIO(_saved(state)))
+    buffer = io.BytesIO()
+    save_arrays(buffer, state)  # weights, masks and moments together, as a checkpoint holds them
+    restored = load_arrays(io.BytesIO(buffer.getvalue()))
     for key, array in state.items():
         assert_bit_identical(restored[key], array)
-
-
-def _saved(arrays):
-    buffer = io.BytesIO()
-    save_arrays(buffer, arrays)
-    return buffer.getvalue()

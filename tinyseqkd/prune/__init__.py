@@ -31,11 +31,19 @@ from tinyseqkd.prune.masks import (
     prune_model,
     sparsity_report,
 )
-from tinyseqkd.prune.sparse import from_sparse, load_arrays, pack_arrays, save_arrays, to_sparse, unpack_arrays
+from tinyseqkd.prune.sparse import (
+    from_sparse,
+    load_arrays,
+    pack_arrays,
+    packed_nbytes,
+    save_arrays,
+    to_sparse,
+    unpack_arrays,
+)
 
 __all__ = [
     "CLASS_TABLE", "SCHEMES", "ClassSparsity", "PruningError", "WeightClass", "apply_masks", "class_of",
     "distribution_lambda", "format_sparsity_report", "from_sparse", "lambda_masks", "load_arrays", "model_weights",
-    "pack_arrays", "prune_masks", "prune_model", "save_arrays", "sparsity_report", "to_sparse", "unpack_arrays",
-    "weight_classes",
+    "pack_arrays", "packed_nbytes", "prune_masks", "prune_model", "save_arrays", "sparsity_report", "to_sparse",
+    "unpack_arrays", "weight_classes",
 ]

@@ -25,6 +25,8 @@ array (a pruning mask) is always packed to one bit per entry, and every other ar
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 BITS, VALUES, SHAPE = "::bits", "::values", "::shape"  # key suffixes of a packed array
@@ -104,6 +106,14 @@ def save_arrays(file, arrays: dict[str, np.ndarray]) -> None:
     """Write ``arrays`` packed into an ``.npz`` (a path or an open binary file). Not atomic by itself: the
     checkpoint writer packs with :func:`pack_arrays` and writes through its own atomic writer."""
     np.savez(file, **pack_arrays(arrays))
+
+
+def packed_nbytes(arrays: dict[str, np.ndarray]) -> int:
+    """The size in bytes of :func:`save_arrays`'s ``.npz`` of ``arrays`` (written into memory): e.g. a model's
+    weights alone, without the optimizer state a checkpoint adds."""
+    buffer = io.BytesIO()
+    save_arrays(buffer, arrays)
+    return buffer.getbuffer().nbytes
 
 
 def load_arrays(file) -> dict[str, np.ndarray]:
