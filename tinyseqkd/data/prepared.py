@@ -76,16 +76,18 @@ def prepare(data, seed: int, *, pipeline: TextPipeline | None = None,
         raise ConfigError(f"splits {list(splits)}: fitting a text pipeline needs the train split; fix: pass the "
                           "pipeline to use (pipeline=...) or include train")
     corpus = corpus_for_config(data, seed, splits)
-    return encode_corpus(corpus, pipeline or fit_pipeline(data, corpus.splits["train"]))
+    if pipeline is None:
+        pipeline = fit_pipeline(data, corpus.splits["train"])
+    return encode_corpus(corpus, pipeline)
 
 
 def corpus_for_config(data, seed: int, splits: Sequence[str] | None = None) -> Corpus:
     """The corpus a ``[data]`` section names, with its length filter and ``train_size`` applied."""
     corpus = load_corpus(data.corpus, direction=data.direction, english=data.english, max_len=data.max_len or None,
                          seed=seed, skip_empty=data.skip_empty, splits=splits)
-    if data.train_size and "train" in corpus.splits:
-        corpus.splits["train"] = corpus.splits["train"].select(range(min(data.train_size,
-                                                                          len(corpus.splits["train"]))))
+    train = corpus.splits.get("train")
+    if data.train_size and train is not None:
+        corpus.splits["train"] = train.select(range(min(data.train_size, len(train))))
     for needed in ("train", "valid") if splits is None else splits:
         if needed not in corpus.splits or not len(corpus.splits[needed]):
             raise ConfigError(f"data.corpus = {data.corpus!r} has no {needed} split; "
