@@ -63,9 +63,10 @@ def load_model(checkpoint: str):
 
 def corpus_text():
     """(valid sources, train sources, description) of the embedded corpus, or None if it is not installed."""
-    from tinyseqkd.data.corpus import embedded_corpora, load_corpus
+    from tinyseqkd.data.embedded import EMBEDDED_CORPORA
+    from tinyseqkd.data.prepared import load_corpus
 
-    if "bible-es-en" not in embedded_corpora():
+    if "bible-es-en" not in EMBEDDED_CORPORA:
         return None
     corpus = load_corpus("bible-es-en", max_len=50)
     return corpus.splits["valid"].src, corpus.splits["train"].src, "bible-es-en (es→en)"
@@ -73,7 +74,7 @@ def corpus_text():
 
 def word_pipeline(train_sources: list[str]):
     """A word-level pipeline with an 8,000-word source vocabulary, fitted on the training sources."""
-    from tinyseqkd.data.pipeline import TextPipeline
+    from tinyseqkd.data.text_pipeline import TextPipeline
 
     return TextPipeline.fit(train_sources, ["x"], bpe_merges=0, src_vocab_size=8000, tgt_vocab_size=None)
 

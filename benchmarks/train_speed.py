@@ -37,11 +37,11 @@ def write_batches(config_name: str, count: int, path: Path) -> dict:
     """Draw ``count`` training batches of the config's data (seeded) and save them; returns the model shape."""
     from tinyseqkd.config import load_config
     from tinyseqkd.data.batching import make_batches
-    from tinyseqkd.data.dataset import build_dataset
+    from tinyseqkd.data.prepared import prepare
     from tinyseqkd.training import model_args_for
 
     config = load_config(config_name)
-    dataset = build_dataset(config.data, seed=1)
+    dataset = prepare(config.data, seed=1)
     train = dataset.splits["train"]
     batches = make_batches(train.src_ids, train.tgt_ids, batch_size=BATCH_SIZE, rng=np.random.default_rng(0))
     chosen = np.random.default_rng(1).choice(len(batches), size=count, replace=False)

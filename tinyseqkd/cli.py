@@ -68,7 +68,7 @@ def add_train_parser(subparsers) -> None:
 
 def run_train(args) -> int:
     from tinyseqkd.config import find_config, load_config
-    from tinyseqkd.data.dataset import build_dataset
+    from tinyseqkd.data.prepared import prepare
     from tinyseqkd.errors import ConfigError
     from tinyseqkd.training import Trainer
 
@@ -85,7 +85,7 @@ def run_train(args) -> int:
         raise ConfigError(f"{run_dir} already holds a run; continue it with --resume {run_dir} "
                           "or choose another --out")
     print(f"preparing data: {config.data.corpus} ...", flush=True)
-    dataset = build_dataset(config.data, config.train.seed)
+    dataset = prepare(config.data, config.train.seed)
     Trainer(config, dataset, run_dir).fit()
     return 0
 

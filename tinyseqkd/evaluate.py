@@ -28,11 +28,12 @@ from tinyseqkd.decoding import beam_search, evaluation_mode, greedy_decode
 
 
 # ------------------------------------------------------------------------------------------- model scores
-def perplexity(model, src_ids, tgt_ids, batch_size: int = 64) -> float:
-    """exp(total NLL / target tokens) over a whole split, in eval mode (no dropout)."""
+def perplexity(model, src_ids, tgt_ids, batch_size: int = 64, batch_by: str = "sentences") -> float:
+    """exp(total NLL / target tokens) over a whole split, in eval mode (no dropout); batches as
+    :func:`~tinyseqkd.data.batching.make_batches` cuts them (``batch_size`` sentences or tokens)."""
     total_nll, total_tokens = 0.0, 0
     with evaluation_mode(model):
-        for batch in make_batches(src_ids, tgt_ids, batch_size=batch_size, rng=None):
+        for batch in make_batches(src_ids, tgt_ids, batch_size=batch_size, batch_by=batch_by, rng=None):
             loss, _ = model.loss(batch)
             total_nll += loss.item() * batch.n_tgt_tokens
             total_tokens += batch.n_tgt_tokens
@@ -56,13 +57,14 @@ def mean_probability(model, src_ids, outputs, batch_size: int = 64) -> float:
 
 
 # ------------------------------------------------------------------------------------------- translating ids
-def translate_ids(model, src_ids, batch_size: int = 64, decode=greedy_decode) -> list[np.ndarray]:
+def translate_ids(model, src_ids, batch_size: int = 64, decode=greedy_decode,
+                  batch_by: str = "sentences") -> list[np.ndarray]:
     """Decode every source (batched by length), returned in the input order.
 
     ``decode(model, src, src_lengths)`` returns one id array per row: :func:`greedy_decode` or a
     :func:`beam_decoder`.
     """
-    batches, _ = make_src_batches(src_ids, batch_size)
+    batches, _ = make_src_batches(src_ids, batch_size, batch_by)
     outputs = [None] * len(src_ids)
     for batch in batches:
         for row, ids in zip(batch.index, decode(model, batch.src, batch.src_lengths)):
@@ -258,15 +260,15 @@ def _corpus(args, header: dict):
     """--corpus (an embedded name, a path, or synthetic:TASK), else the corpus the checkpoint was trained on."""
     from tinyseqkd.config import DataConfig, config_from_dict
     from tinyseqkd.data.commands import corpus_from_args
-    from tinyseqkd.data.dataset import SYNTHETIC_PREFIX, load_config_corpus
+    from tinyseqkd.data.prepared import SYNTHETIC_PREFIX, corpus_for_config
     from tinyseqkd.errors import ConfigError
 
     if args.corpus and not args.corpus.startswith(SYNTHETIC_PREFIX):
-        return corpus_from_args(args, args.corpus)
+        return corpus_from_args(args, args.corpus, splits=[args.split])
     if args.corpus:
-        return load_config_corpus(DataConfig(corpus=args.corpus, max_len=0), args.seed)
+        return corpus_for_config(DataConfig(corpus=args.corpus, max_len=0), args.seed, [args.split])
     if "config" not in header:
         raise ConfigError(f"{args.model}: the checkpoint does not say which corpus it was trained on; "
                           "fix: give --corpus NAME or --src FILE --ref FILE")
     config = config_from_dict(header["config"], where=str(args.model))
-    return load_config_corpus(config.data, config.train.seed)
+    return corpus_for_config(config.data, config.train.seed, [args.split])

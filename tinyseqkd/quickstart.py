@@ -37,7 +37,7 @@ def add_parser(subparsers) -> None:
 
 def run_quickstart(args: argparse.Namespace) -> int:
     from tinyseqkd.config import load_config
-    from tinyseqkd.data.dataset import build_dataset
+    from tinyseqkd.data.prepared import prepare
     from tinyseqkd.errors import ConfigError
     from tinyseqkd.evaluate import evaluate_model, format_evaluation
     from tinyseqkd.training import Trainer
@@ -51,7 +51,7 @@ def run_quickstart(args: argparse.Namespace) -> int:
     config = load_config(QUICKSTART_CONFIG, [f"--train.max_minutes={args.minutes}", *QUICK_OVERRIDES])
     print(f"1/3 training a {config.model.layers} x {config.model.hidden_size} model for {args.minutes:g} minutes "
           f"on {config.data.corpus} ({config.data.direction})", flush=True)
-    dataset = build_dataset(config.data, config.train.seed)
+    dataset = prepare(config.data, config.train.seed)
     Trainer(config, dataset, run_dir).fit()
 
     translator = load_translator(run_dir / "best.npz")

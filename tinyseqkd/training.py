@@ -33,8 +33,8 @@ from tinyseqkd import __version__
 from tinyseqkd.checkpoint import load_checkpoint, restore, save_checkpoint
 from tinyseqkd.config import Config, apply_overrides, config_from_dict, to_toml
 from tinyseqkd.data.batching import make_batches
-from tinyseqkd.data.dataset import Dataset, build_dataset
-from tinyseqkd.data.pipeline import TextPipeline
+from tinyseqkd.data.prepared import PreparedData, prepare
+from tinyseqkd.data.text_pipeline import TextPipeline
 from tinyseqkd.errors import ConfigError, TrainingError
 from tinyseqkd.evaluate import corpus_bleu, perplexity, translate_ids
 from tinyseqkd.model import ModelArgs, Seq2Seq
@@ -70,7 +70,7 @@ def model_args_for(config: Config, pipeline: TextPipeline) -> ModelArgs:
 class Trainer:
     """Trains one model on one dataset, writing into ``run_dir`` (see the module docstring)."""
 
-    def __init__(self, config: Config, dataset: Dataset, run_dir, objective=nll_objective, log=print,
+    def __init__(self, config: Config, dataset: PreparedData, run_dir, objective=nll_objective, log=print,
                  model: Seq2Seq | None = None):
         self.config = config
         self.dataset = dataset
@@ -99,7 +99,7 @@ class Trainer:
                                   "options (e.g. --train.max_steps=2000) may change")
         apply_overrides(config, overrides)
         pipeline = TextPipeline.from_dict(checkpoint.header["pipeline"])
-        dataset = build_dataset(config.data, config.train.seed, pipeline=pipeline)
+        dataset = prepare(config.data, config.train.seed, pipeline=pipeline)
         trainer = cls(config, dataset, run_dir, objective=objective, log=log)
         restore(checkpoint, model=trainer.model, optimizer=trainer.optimizer,
                 rngs={"model": trainer.model.rng, "data": trainer.data_rng})
@@ -231,10 +231,11 @@ class Trainer:
         """Perplexity and greedy BLEU on the valid split; keeps the best checkpoint. Returns the score."""
         t = self.config.train
         valid = self.dataset.splits["valid"]
-        ppl = perplexity(self.model, valid.src_ids, valid.tgt_ids, batch_size=t.batch_size)
+        ppl = perplexity(self.model, valid.src_ids, valid.tgt_ids, batch_size=t.batch_size, batch_by=t.batch_by)
         n = len(valid) if not t.valid_bleu_size else min(t.valid_bleu_size, len(valid))
         hypotheses = [self.dataset.pipeline.decode_tgt(ids)
-                      for ids in translate_ids(self.model, valid.src_ids[:n], batch_size=t.batch_size)]
+                      for ids in translate_ids(self.model, valid.src_ids[:n], batch_size=t.batch_size,
+                                               batch_by=t.batch_by)]
         bleu = corpus_bleu(hypotheses, [ref[:n] for ref in valid.text.refs]).score
         score = ppl if t.early_stopping == "ppl" else -bleu
         p = self.progress

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyseqkd.checkpoint import load_checkpoint, restore
-from tinyseqkd.data.pipeline import TextPipeline
+from tinyseqkd.data.text_pipeline import TextPipeline
 from tinyseqkd.decoding import Hypothesis, decode_corpus
 from tinyseqkd.errors import CheckpointError, ConfigError, CorpusError, TinySeqKDError
 from tinyseqkd.model import ModelArgs, Seq2Seq

@@ -11,7 +11,7 @@ The algorithm (Sennrich, Haddow & Birch 2016)
 Run it
     python tutorials/03_data.py [--quick]
 
-Read beside it: tinyseqkd/data/tokenize.py, bpe.py, vocab.py, pipeline.py, batching.py, corpus.py, embedded.py.
+Read beside it: tinyseqkd/data/tokenize.py, bpe.py, vocab.py, text_pipeline.py, batching.py, prepared.py, corpus.py.
 """
 
 import argparse
@@ -21,8 +21,8 @@ import numpy as np
 
 from tinyseqkd.data.batching import make_batches
 from tinyseqkd.data.bpe import BPE
-from tinyseqkd.data.corpus import load_corpus
-from tinyseqkd.data.pipeline import TextPipeline
+from tinyseqkd.data.prepared import load_corpus
+from tinyseqkd.data.text_pipeline import TextPipeline
 from tinyseqkd.data.tokenize import detokenize, pretokenize
 
 

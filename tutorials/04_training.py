@@ -23,7 +23,7 @@ import numpy as np
 
 from tinyseqkd.autograd import no_grad
 from tinyseqkd.config import load_config
-from tinyseqkd.data.dataset import build_dataset
+from tinyseqkd.data.prepared import prepare
 from tinyseqkd.training import Trainer
 
 
@@ -61,7 +61,7 @@ def main(quick: bool) -> None:
         print("a typo is caught:", error)
 
     section("2. Train on the reverse task (the same loop `tinyseqkd train` runs)")
-    dataset = build_dataset(config.data, config.train.seed)
+    dataset = prepare(config.data, config.train.seed)
     with tempfile.TemporaryDirectory() as run_dir:
         trainer = Trainer(config, dataset, run_dir)
         trainer.fit()

@@ -23,7 +23,7 @@ import tempfile
 import numpy as np
 
 from tinyseqkd.config import load_config
-from tinyseqkd.data.dataset import build_dataset
+from tinyseqkd.data.prepared import prepare
 from tinyseqkd.data.synthetic import identify_variant
 from tinyseqkd.decoding import beam_search, greedy_decode
 from tinyseqkd.evaluate import mean_probability
@@ -42,7 +42,7 @@ def main(quick: bool) -> None:
     config = load_config("toy-reverse", ["--data.corpus=synthetic:multimodal", f"--train.max_steps={steps}",
                                          f"--train.validate_every={steps}", "--train.log_every=100",
                                          "--train.valid_examples=0", "--model.hidden_size=96"])
-    dataset = build_dataset(config.data, config.train.seed)
+    dataset = prepare(config.data, config.train.seed)
     model = _trained_model(config, dataset)
 
     test = dataset.splits["test"]

@@ -69,6 +69,12 @@ def test_token_budget_is_respected(pairs):
     assert len(batches) < 500 // 5
 
 
+def test_source_batches_respect_a_token_budget_too(pairs):
+    batches, restore = make_src_batches(pairs[0], batch_size=300, batch_by="tokens")
+    assert all(len(batch) * batch.src.shape[1] <= 300 for batch in batches)
+    assert sorted(order(batches).tolist()) == list(range(500)) and len(batches) < 500 // 5
+
+
 def test_bucketing_reduces_padding(pairs):
     def padding(batches):
         return sum(b.src.size - b.n_src_tokens for b in batches)

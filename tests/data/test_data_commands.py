@@ -6,7 +6,7 @@ import pytest
 
 from tinyseqkd.cli import main
 from tinyseqkd.data.commands import add_corpus_options, corpus_from_args, side_stats
-from tinyseqkd.data.corpus import load_corpus
+from tinyseqkd.data.prepared import load_corpus
 
 pytestmark = pytest.mark.ch03_data
 

@@ -1,17 +1,10 @@
-"""The embedded Bible corpus: sizes, chapter-disjoint splits, clean aligned text, the English choices, errors,
-and (slow) that its builder reproduces the shipped file byte for byte."""
+"""The embedded Bible corpus: sizes, chapter-disjoint splits, clean aligned text, the English choices, errors.
+(How it is built is tested in tests/scripts/test_bible_es_en_build.py.)"""
 
-import importlib.util
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tinyseqkd.data.corpora import build_bible_es_en as builder
-from tinyseqkd.data.corpora import osis, sword
 from tinyseqkd.data.embedded import EMBEDDED_CORPORA, load_embedded, read_table
 from tinyseqkd.errors import CorpusError
 
@@ -131,59 +124,3 @@ def test_en_es_puts_the_chosen_english_first(splits):
 def test_unknown_names_and_options_list_the_valid_choices(arguments, choices):
     with pytest.raises(CorpusError, match=re.escape(choices)):
         load_embedded(**arguments)
-
-
-# -- the builder ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("markup, text", [
-    ('<w>God</w><note placement="foot">Hebrew “Elohim”</note><w>created</w> it.', "God created it."),
-    ('coins</q> <note placement="foot">An assarion…</note> <q>?”', "coins?”"),
-    ('<title>A heading</title> <w>Blessed</w> <title canonical="true" type="psalm">A Psalm.</title>x',
-     "Blessed A Psalm. x"),
-    ("<speaker>Beloved</speaker> <l sID='1'/>Let him kiss me<l eID='1'/><l sID='2'/>for your love",
-     "Let him kiss me for your love"),
-    ('<w>y díjo</w><transChange type="added">le</transChange><w>Dios</w>', "y díjole Dios"),
-    ('<w>no</w><transChange type="added">lo</transChange><w>hizo</w>', "no lo hizo"),
-    ('Amen. <div eID="b1" osisID="Rev" type="book"/> <title>Glossary</title> Abba is…', "Amen."),
-    ("¶ by my name \\nd <divineName>JEHOVAH</divineName> &amp; more", "by my name JEHOVAH & more"),
-])
-def test_clean_osis(markup, text):
-    assert osis.clean_osis(markup) == text
-
-
-def test_chapter_openings_in_capitals_get_their_usual_spelling():
-    usual = {"después": "después", "jehová": "Jehová", "ti": "ti", "a": "a"}
-    assert osis.recase_chapter_opening("Y DESPUÉS movió", usual) == "Y después movió"
-    psalm = "Salmo de David. A TI, oh JEHOVÁ"  # only the first run of capitals opens the chapter
-    assert osis.recase_chapter_opening(psalm, usual) == "Salmo de David. A ti, oh JEHOVÁ"
-    assert osis.recase_chapter_opening("JEHOVÁ es mi pastor", usual) == "Jehová es mi pastor"
-
-
-def test_splits_take_whole_chapters_by_hash():
-    refs = [f"Book{b}.{c}.{v}" for b in range(3) for c in range(1, 40) for v in range(1, 30)]
-    split_of = builder.assign_splits(refs)
-    verses = {split: 29 * sum(1 for s in split_of.values() if s == split) for split in ("valid", "test")}
-    assert all(builder.SPLIT_MIN_VERSES <= count < builder.SPLIT_MIN_VERSES + 29 for count in verses.values())
-    assert builder.assign_splits(list(reversed(refs))) == split_of
-
-
-def missing_build_tools() -> str:
-    """Why the builder cannot run here ("" if it can)."""
-    if not (shutil.which("apt-get") and shutil.which("dpkg")):
-        return "needs Debian's apt-get and dpkg"
-    if importlib.util.find_spec("pysword") is None:
-        return f"needs pysword=={sword.PYSWORD_VERSION} (pip install pysword=={sword.PYSWORD_VERSION})"
-    return ""
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(bool(missing_build_tools()), reason=missing_build_tools() or "tools present")
-def test_the_builder_reproduces_the_shipped_files(tmp_path):
-    command = [sys.executable, "-m", "tinyseqkd.data.corpora.build_bible_es_en", "--out", str(tmp_path / "out"),
-               "--debs", str(tmp_path / "debs")]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr
-    shipped = Path(builder.__file__).parent
-    for name in (builder.TSV_NAME, builder.README_NAME):
-        assert (tmp_path / "out" / name).read_bytes() == (shipped / name).read_bytes(), name
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == sorted([builder.TSV_NAME,
-                                                                                 builder.README_NAME])

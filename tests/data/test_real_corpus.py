@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from tinyseqkd.data.corpus import load_corpus
-from tinyseqkd.data.pipeline import TextPipeline
+from tinyseqkd.data.prepared import load_corpus
+from tinyseqkd.data.text_pipeline import TextPipeline
 from tinyseqkd.data.tokenize import detokenize, normalize, pretokenize
 from tinyseqkd.data.vocab import UNK
 

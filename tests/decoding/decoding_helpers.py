@@ -6,7 +6,7 @@ import numpy as np
 from tinyseqkd.autograd import Tensor
 from tinyseqkd.checkpoint import save_checkpoint
 from tinyseqkd.config import Config
-from tinyseqkd.data.pipeline import TextPipeline
+from tinyseqkd.data.text_pipeline import TextPipeline
 from tinyseqkd.model import Encoded, ModelArgs, Seq2Seq
 
 PAD, UNK, BOS, EOS, A, B = range(6)  # the table model's vocabulary: the four specials and two words

@@ -9,7 +9,7 @@ import pytest
 
 from tinyseqkd.checkpoint import load_checkpoint
 from tinyseqkd.config import load_config
-from tinyseqkd.data.dataset import build_dataset
+from tinyseqkd.data.prepared import prepare
 from tinyseqkd.errors import ConfigError, TrainingError
 from tinyseqkd.evaluate import translate_ids
 from tinyseqkd.training import Trainer
@@ -23,7 +23,7 @@ def _quiet(*_):
 
 def _trainer(tmp_path, *overrides, name="run"):
     config = load_config("toy-reverse", list(overrides))
-    return Trainer(config, build_dataset(config.data, config.train.seed), tmp_path / name, log=_quiet)
+    return Trainer(config, prepare(config.data, config.train.seed), tmp_path / name, log=_quiet)
 
 
 def test_toy_config_learns_the_reverse_task(tmp_path):

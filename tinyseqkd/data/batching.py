@@ -83,15 +83,17 @@ def make_batches(src_ids: Sequence[np.ndarray], tgt_ids: Sequence[np.ndarray], *
     return [_pad_pairs(src_ids, tgt_ids, rows) for rows in groups]
 
 
-def make_src_batches(src_ids: Sequence[np.ndarray], batch_size: int) -> tuple[list[SourceBatch], np.ndarray]:
-    """Sources only, sorted by length, ``batch_size`` sentences per batch, for decoding.
+def make_src_batches(src_ids: Sequence[np.ndarray], batch_size: int,
+                     batch_by: str = "sentences") -> tuple[list[SourceBatch], np.ndarray]:
+    """Sources only, sorted by length, in batches of at most ``batch_size`` sentences or padded source tokens
+    (``batch_by``, as in :func:`make_batches`), for decoding.
 
     Returns ``(batches, restore)``: with ``outputs`` the per-sentence results listed batch after batch,
     ``[outputs[k] for k in restore]`` is in the original order (each batch's ``index`` says the same per row).
     """
     lengths = _lengths(src_ids)
     order = np.argsort(lengths, kind="stable")
-    groups = _cut(order, lengths, batch_size, "sentences")
+    groups = _cut(order, lengths, batch_size, batch_by)
     batches = [_pad_sources(src_ids, rows) for rows in groups]
     restore = np.argsort(order, kind="stable")
     return batches, restore

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyseqkd.data.corpus import Corpus, embedded_corpora, load_corpus
+from tinyseqkd.data.corpus import Corpus
+from tinyseqkd.data.embedded import EMBEDDED_CORPORA
+from tinyseqkd.data.prepared import load_corpus
 from tinyseqkd.data.tokenize import pretokenize
 from tinyseqkd.errors import CorpusError
 from tinyseqkd.textfiles import write_text_atomically
@@ -26,7 +28,7 @@ from tinyseqkd.textfiles import write_text_atomically
 
 # -- shared corpus options --------------------------------------------------------------------------------------
 def add_corpus_options(parser: argparse.ArgumentParser) -> None:
-    """The options that say which corpus to read and how (see :func:`tinyseqkd.data.corpus.load_corpus`)."""
+    """The options that say which corpus to read and how (see :func:`tinyseqkd.data.prepared.load_corpus`)."""
     group = parser.add_argument_group("corpus options")
     group.add_argument("--direction", metavar="SRC-TGT", default=None,
                        help="translation direction, e.g. es-en or en-es (embedded corpora: default es-en)")
@@ -41,11 +43,11 @@ def add_corpus_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, default=0, help="seed for corpus choices such as --english mixed")
 
 
-def corpus_from_args(args: argparse.Namespace, spec: str | None = None) -> Corpus:
-    """Load ``spec`` (default: ``args.corpus``) with the options of :func:`add_corpus_options`."""
+def corpus_from_args(args: argparse.Namespace, spec: str | None = None, splits=None) -> Corpus:
+    """Load ``spec`` (default: ``args.corpus``) with the options of :func:`add_corpus_options` (only ``splits``)."""
     return load_corpus(spec if spec is not None else args.corpus, direction=args.direction, english=args.english,
                        src_lang=args.src_lang, tgt_lang=args.tgt_lang, max_len=args.max_len, seed=args.seed,
-                       skip_empty=args.skip_empty)
+                       skip_empty=args.skip_empty, splits=splits)
 
 
 def add_parser(subparsers) -> None:
@@ -78,7 +80,7 @@ def add_parser(subparsers) -> None:
 
 # -- list -------------------------------------------------------------------------------------------------------
 def run_list(args: argparse.Namespace) -> int:
-    corpora = embedded_corpora()
+    corpora = EMBEDDED_CORPORA
     if not corpora:
         print("no embedded corpora are installed")
     for corpus in corpora.values():

@@ -11,9 +11,10 @@ For example::
     splits["test"].src[0], splits["test"].refs[0][0], splits["test"].refs[1][0], splits["test"].ids[0]
     splits = load_embedded("bible-es-en", direction="en-es", english="kjv")   # KJV English → Spanish
 
-The data file sits beside ``tinyseqkd/data/corpora/build_bible_es_en.py``, which rebuilds it byte for byte and
-whose docstring (and the ``bible-es-en.README`` next to it) tell where every verse comes from and how the three
-texts were cleaned, aligned and split (whole chapters, so no chapter is in two splits).
+The data file sits in ``tinyseqkd/data/corpora/`` beside ``bible-es-en.README``, which tells where every verse
+comes from and how the three texts were cleaned, aligned and split (whole chapters, so no chapter is in two
+splits). The build script that rebuilds it byte for byte is not part of the installed package: it is
+``scripts/bible_es_en/build.py`` in a checkout of tinyseqkd.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ from importlib import resources
 
 import numpy as np
 
-from tinyseqkd.data.parallel import ParallelText
+from tinyseqkd.data.corpus import SPLITS, ParallelText
 from tinyseqkd.errors import CorpusError
 
-SPLITS = ("train", "valid", "test")
 DIRECTIONS = ("es-en", "en-es")
 ENGLISH_TEXTS = ("web", "kjv", "mixed")
 COLUMNS = ("ref", "split", "es", "web", "kjv")  # the header of the shipped TSV
@@ -60,9 +60,9 @@ EMBEDDED_CORPORA: dict[str, EmbeddedCorpus] = {
 }
 
 
-def load_embedded(name: str, *, direction: str = "es-en", english: str = "web",
-                  seed: int = 0) -> dict[str, ParallelText]:
-    """The train / valid / test splits of an embedded corpus.
+def load_embedded(name: str, *, direction: str = "es-en", english: str = "web", seed: int = 0,
+                  splits=SPLITS) -> dict[str, ParallelText]:
+    """The train / valid / test splits of an embedded corpus (those named in ``splits``).
 
     ``direction`` is ``"es-en"`` (Spanish source) or ``"en-es"`` (English source, ``refs = [spanish]``).
     ``english`` picks the English text: ``"web"``, ``"kjv"``, or ``"mixed"``, where each verse's English is
@@ -77,7 +77,8 @@ def load_embedded(name: str, *, direction: str = "es-en", english: str = "web",
     check_choice(english, ENGLISH_TEXTS, f"English text (english=) for {name}")
     table = read_table(EMBEDDED_CORPORA[name].source)
     target = english_target(table, english, seed)
-    return {split: split_text(table, split, target, direction, english) for split in SPLITS}
+    return {split: split_text(table, split, target, direction, english)
+            for split in SPLITS if split in splits}
 
 
 def english_target(table: dict[str, tuple[str, ...]], english: str, seed: int) -> list[str]:
@@ -112,7 +113,7 @@ def read_table(source: str) -> dict[str, tuple[str, ...]]:
         packed = resources.files(DATA_PACKAGE).joinpath(source).read_bytes()
     except FileNotFoundError:
         raise CorpusError(f"{source}: missing from the installed tinyseqkd; fix: reinstall it, or rebuild the "
-                          "file with python -m tinyseqkd.data.corpora.build_bible_es_en") from None
+                          "file with scripts/bible_es_en/build.py from a checkout") from None
     header, body = gzip.decompress(packed).decode("utf-8").split("\n", 1)
     if tuple(header.split("\t")) != COLUMNS:
         raise CorpusError(f"{source}: line 1 is {header!r}, expected the columns {' '.join(COLUMNS)}")

@@ -6,7 +6,7 @@ Each task returns ``{"train", "valid", "test"} → ParallelText`` of whitespace-
 - :func:`copy_task`: ``"c a d" → "c a d"``.
 - :func:`reverse_task`: ``"c a d" → "d a c"``; needs attention to learn well.
 - :func:`multimodal_task`: each source has several correct translations, and each training example shows one
-  of them at random. This is the situation Kim & Rush (2016, §5) use to explain sequence-level distillation: a
+  of them at random. This is the situation Kim & Rush (2016, Sec. 5) use to explain sequence-level distillation: a
   model trained on such data spreads its probability over all the variants (and can mix them up), while the
   teacher's beam search output picks one variant per sentence, so a student trained on it sees simpler,
   consistent targets. :func:`identify_variant` tells which variant a translation is, to measure that.
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tinyseqkd.data.parallel import ParallelText
+from tinyseqkd.data.corpus import ParallelText
 
 # Variant k of a source: (reverse the order?, letters per target word).
 VARIANTS = ((False, 1), (True, 1), (False, 2), (True, 2))

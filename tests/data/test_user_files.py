@@ -2,8 +2,8 @@
 
 import pytest
 
-from tinyseqkd.data.corpus import load_corpus
-from tinyseqkd.errors import ConfigError, CorpusError
+from tinyseqkd.data.prepared import load_corpus
+from tinyseqkd.errors import CorpusError
 
 pytestmark = pytest.mark.ch03_data
 
@@ -67,13 +67,6 @@ def test_tsv_directory_and_single_file(tmp_path):
     assert list(single.splits) == ["test"] and single.src_lang == "de"
 
 
-def test_max_len_filters_training_only_and_reports(tmp_path):
-    corpus = load_corpus(str(write(tmp_path, GOOD)), src_lang="de", max_len=3)
-    assert corpus.splits["train"].src == ["Hallo Welt.", "Guten Morgen!"]
-    assert len(corpus.splits["test"]) == 2
-    assert any("dropped 1 pair of 3" in line and "--max-len" in line for line in corpus.report)
-
-
 # -- bad input: each error names the file and the (1-based) line ------------------------------------------------
 def test_differing_line_counts_name_both_files_and_counts(tmp_path):
     write(tmp_path, {"train.de": "a\nb\nc\n", "train.en": "a\nb\n"})
@@ -134,44 +127,22 @@ def test_gap_in_reference_numbers(tmp_path):
         load_corpus(str(tmp_path), src_lang="de")
 
 
-def test_bad_direction_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match="es-en"):
-        load_corpus(str(write(tmp_path, GOOD)), direction="german to english")
+# -- reading some splits only --------------------------------------------------------------------------------------
+def test_one_split_is_read_without_opening_the_other_splits_files(tmp_path):
+    """``evaluate --split valid`` must not stop on a problem in the training files it does not need."""
+    write(tmp_path, {"train.de": "a\nb\nc\n", "train.en": "a\nb\n", "valid.de": "Danke.\n", "valid.en": "Thanks.\n"})
+    with pytest.raises(CorpusError, match=r"train\.de has 3 lines but .*train\.en has 2"):
+        load_corpus(str(tmp_path), src_lang="de")
+    corpus = load_corpus(str(tmp_path), src_lang="de", splits=["valid"])
+    assert list(corpus.splits) == ["valid"] and corpus.splits["valid"].tgt == ["Thanks."]
 
 
-# -- embedded corpora, through a stand-in module (the real one is tested in test_commands / test_embedded) -------
-@pytest.fixture
-def fake_embedded(monkeypatch):
-    import sys
-    import types
-    from dataclasses import dataclass
-
-    from tinyseqkd.data.parallel import ParallelText
-
-    @dataclass(frozen=True)
-    class Fake:
-        name: str = "toy-es-en"
-        languages: tuple = ("es", "en")
-
-    calls = []
-
-    def load_embedded(name, *, direction="es-en", english="web", seed=0):
-        calls.append((name, direction, english, seed))
-        src, tgt = ["uno dos tres cuatro", "uno"], ["one two three four", "one"]
-        if direction == "en-es":
-            src, tgt = tgt, src
-        return {"train": ParallelText(src, [tgt]), "test": ParallelText(src, [tgt, tgt])}
-
-    module = types.SimpleNamespace(EMBEDDED_CORPORA={"toy-es-en": Fake()}, load_embedded=load_embedded)
-    monkeypatch.setitem(sys.modules, "tinyseqkd.data.embedded", module)
-    return calls
-
-
-def test_embedded_names_dispatch_with_direction_and_filter(fake_embedded):
-    corpus = load_corpus("toy-es-en", english="kjv", seed=5, max_len=2)
-    assert fake_embedded == [("toy-es-en", "es-en", "kjv", 5)]
-    assert (corpus.src_lang, corpus.tgt_lang) == ("es", "en")
-    assert corpus.splits["train"].src == ["uno"] and len(corpus.splits["test"]) == 2
-    assert load_corpus("toy-es-en", src_lang="en").splits["train"].src[1] == "one"
-    with pytest.raises(ConfigError, match="disagrees"):
-        load_corpus("toy-es-en", direction="es-en", src_lang="en")
+def test_a_missing_split_that_was_asked_for_names_the_splits_there_are(tmp_path):
+    write(tmp_path, GOOD)
+    (tmp_path / "dev.de").unlink()
+    (tmp_path / "dev.en").unlink()
+    with pytest.raises(CorpusError, match=r"no valid split \(files found for train, test in de-en\)"):
+        load_corpus(str(tmp_path), src_lang="de", splits=["valid"])
+    write(tmp_path, {"test.tsv": "Ja.\tYes.\n"})
+    with pytest.raises(CorpusError, match=r"test\.tsv: holds the test split only, not valid"):
+        load_corpus(str(tmp_path / "test.tsv"), splits=["valid"])

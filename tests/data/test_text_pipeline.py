@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from tinyseqkd.data.pipeline import TextPipeline
+from tinyseqkd.data.text_pipeline import TextPipeline
 from tinyseqkd.data.vocab import BOS, EOS, PAD, SPECIALS, UNK, Vocabulary
 
 pytestmark = pytest.mark.ch03_data

@@ -1,8 +1,8 @@
 """Build the embedded corpus ``bible-es-en``: 31k Bible verses in Spanish, each with two English translations.
 
-Run from a checkout of tinyseqkd (by default it rewrites the shipped files beside this script)::
+Run from a checkout of tinyseqkd (by default it rewrites the shipped files in ``tinyseqkd/data/corpora/``)::
 
-    python -m tinyseqkd.data.corpora.build_bible_es_en [--out DIR] [--debs DIR]
+    python scripts/bible_es_en/build.py [--out DIR] [--debs DIR]
 
 ``--debs DIR`` keeps the downloaded Debian packages in DIR (and reuses them on the next run); without it they
 go to a temporary directory. Nothing but the two output files is written to ``--out``.
@@ -62,16 +62,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tinyseqkd.data.corpora.osis import clean_osis, tidy_spanish
-from tinyseqkd.data.corpora.sword import (PYSWORD_VERSION, SOURCES, check_conf, fetch_debs, read_conf, read_ztext,
-                                          unpack_debs, versification)
+from osis import clean_osis, tidy_spanish  # the modules beside this script (it is run as a script, not installed)
+from sword import (PYSWORD_VERSION, SOURCES, check_conf, fetch_debs, read_conf, read_ztext, unpack_debs,
+                   versification)
 
 CORPUS = "bible-es-en"
 TSV_NAME = f"{CORPUS}.tsv.gz"
 README_NAME = f"{CORPUS}.README"
 COLUMNS = ("ref", "split", "es", "web", "kjv")
 SPLIT_MIN_VERSES = 1000  # test and valid each take whole chapters until they hold at least this many verses
-REBUILD_COMMAND = "python -m tinyseqkd.data.corpora.build_bible_es_en"
+REBUILD_COMMAND = "python scripts/bible_es_en/build.py"
+SHIPPED = Path(__file__).resolve().parents[2] / "tinyseqkd" / "data" / "corpora"  # where the package reads them
 
 
 # -- 4. alignment ------------------------------------------------------------------------------------------------
@@ -250,7 +251,7 @@ From the root of a checkout of tinyseqkd, on Debian (apt-get and dpkg) with pysw
     pip install pysword=={PYSWORD_VERSION}
     {REBUILD_COMMAND}
 
-It rewrites this README and bible-es-en.tsv.gz beside build_bible_es_en.py (--out DIR writes elsewhere).
+It rewrites this README and bible-es-en.tsv.gz in tinyseqkd/data/corpora/ (--out DIR writes elsewhere).
 """
 
 
@@ -291,10 +292,10 @@ def build(out: Path, debs: Path | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tinyseqkd.data.corpora.build_bible_es_en",
+    parser = argparse.ArgumentParser(prog=REBUILD_COMMAND,
                                      description="Rebuild the embedded Spanish-English Bible corpus.")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent,
-                        help="where to write bible-es-en.tsv.gz and its README (default: beside this script)")
+    parser.add_argument("--out", type=Path, default=SHIPPED,
+                        help="where to write bible-es-en.tsv.gz and its README (default: tinyseqkd/data/corpora)")
     parser.add_argument("--debs", type=Path, default=None,
                         help="directory for the Debian packages, reused if they are there (default: temporary)")
     args = parser.parse_args(argv)

@@ -3,7 +3,7 @@
 A zText module keeps its text in zlib-compressed blocks (``ot.bzz``/``nt.bzz``), an index of the blocks
 (``*.bzs``) and, for every entry of the module's versification in order, its block, offset and length (``*.bzv``).
 The versification tables (books, and verses per chapter) come from ``pysword``, pinned below; this module is used
-by ``build_bible_es_en.py`` only, never by the installed package.
+by ``build.py`` beside it only, never by the installed package.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""From OSIS markup to plain verse text (build time only; the rules are listed in ``build_bible_es_en.py``)."""
+"""From OSIS markup to plain verse text (build time only; the rules are listed in ``build.py``)."""
 
 from __future__ import annotations
 
