@@ -49,6 +49,9 @@ def test_alpha_zero_is_exactly_the_plain_nll(normalize):
     nll_loss, nll_grad = _grad(reference, log_p)
     np.testing.assert_array_equal(kd_loss, nll_loss)  # bit for bit, not merely close
     np.testing.assert_array_equal(kd_grad, nll_grad)
+    no_teacher = _grad(lambda x: word_kd_loss(x, None, targets, mask, alpha=0.0, normalize=normalize), log_p)
+    np.testing.assert_array_equal(no_teacher[0], nll_loss)
+    np.testing.assert_array_equal(no_teacher[1], nll_grad)
 
 
 def test_alpha_one_gradient_is_the_cross_entropy_against_the_teacher():

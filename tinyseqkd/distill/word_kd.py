@@ -105,12 +105,13 @@ class WordKDLoss(Function):
         return grad.reshape(ctx.shape)
 
 
-def word_kd_loss(student_log_probs: Tensor, teacher_probs: np.ndarray, targets: np.ndarray, mask: np.ndarray, *,
+def word_kd_loss(student_log_probs: Tensor, teacher_probs: np.ndarray | None, targets: np.ndarray, mask: np.ndarray, *,
                  alpha: float = 0.5, temperature: float = 1.0, normalize: str = "tokens") -> Tensor:
     """The Word-KD loss (Sec. 3.1, module docstring) of one batch, as a scalar tensor.
 
     student_log_probs: (B, T, V) log p, teacher-forced on the gold prefix (``Seq2Seq.forward``);
-    teacher_probs: (B, T, V) plain array q (q_T if ``temperature`` ≠ 1), from :func:`teacher_probabilities`;
+    teacher_probs: (B, T, V) plain array q (q_T if ``temperature`` ≠ 1), from :func:`teacher_probabilities`
+    (``None`` with α = 0: the plain NLL, as one fused node);
     targets: (B, T) gold ids y_j (``batch.tgt_out``); mask: (B, T), 1 on real positions (``batch.tgt_mask``).
     """
     if not 0.0 <= alpha <= 1.0:
@@ -118,7 +119,9 @@ def word_kd_loss(student_log_probs: Tensor, teacher_probs: np.ndarray, targets: 
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     shape = student_log_probs.shape
-    if np.shape(teacher_probs) != shape:
+    if teacher_probs is None and alpha == 0.0:
+        teacher_probs = np.empty((0,), student_log_probs.dtype)  # the plain NLL needs no teacher
+    elif np.shape(teacher_probs) != shape:
         raise ValueError(f"teacher probabilities of shape {np.shape(teacher_probs)} for student log-probabilities "
                          f"of shape {shape}: the teacher must run on the same batch with the same target vocabulary")
     if np.shape(targets) != shape[:-1] or np.shape(mask) != shape[:-1]:
