@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tinyseqkd.data.pipeline import TextPipeline
-from tinyseqkd.distill.manifest import DistilledCorpusError, Manifest, lines_sha256, read_manifest
+from tinyseqkd.distill.manifest import DistilledCorpusError, Manifest, lines_sha256, pipeline_sha256, read_manifest
 from tinyseqkd.distill.seq_kd import closest_to_gold, distill_corpus, teacher_decoder
 from tinyseqkd.distill.store import KBEST, PIECES, TEXT, Shard, chunk_path, load_distilled_targets, merge
 from tinyseqkd.errors import ConfigError, TinySeqKDError
@@ -160,6 +160,18 @@ def test_ids_to_file_to_ids_is_the_identity_through_a_real_vocabulary(tmp_path):
     with pytest.raises(DistilledCorpusError, match=r"train\.pieces:\d+: piece .* not in the target vocabulary.*"
                                                    "teacher's pipeline"):
         load_distilled_targets(tmp_path / "d", N_SENTENCES, lines_sha256(SOURCE_TEXT)).ids(other.tgt_vocab)
+
+
+def test_a_student_pipeline_other_than_the_teachers_is_refused(tmp_path):
+    teacher_pipeline = TextPipeline.fit(["a b c"], ["x y z"], bpe_merges=0, src_vocab_size=None, tgt_vocab_size=None)
+    same = TextPipeline.from_dict(teacher_pipeline.to_dict())
+    other = TextPipeline.fit(["a b c"], ["x y z w"], bpe_merges=0, src_vocab_size=None, tgt_vocab_size=None)
+    distill_corpus(fake_decoder(), _sources(), tmp_path, _manifest(pipeline_sha256=pipeline_sha256(
+        teacher_pipeline.to_dict())))
+    targets = load_distilled_targets(tmp_path, N_SENTENCES, lines_sha256(SOURCE_TEXT))
+    targets.check_pipeline(same)
+    with pytest.raises(DistilledCorpusError, match="another text pipeline.*teacher's pipeline"):
+        targets.check_pipeline(other)
 
 
 def test_real_teacher_beam_output_maps_back_to_its_ids(tmp_path):

@@ -34,7 +34,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tinyseqkd.distill.manifest import DistilledCorpusError, Manifest, check_same_distillation, read_manifest
+from tinyseqkd.distill.manifest import (
+    DistilledCorpusError,
+    Manifest,
+    check_same_distillation,
+    pipeline_sha256,
+    read_manifest,
+)
 from tinyseqkd.errors import ConfigError
 from tinyseqkd.textfiles import write_text_atomically
 
@@ -79,6 +85,8 @@ class SentenceRecord:
     kbest: list[Hypothesis] | None = None
 
     def to_json(self) -> str:
+        if "\n" in self.text or "\r" in self.text:
+            raise ValueError(f"the readable text of a target must be one line, got {self.text!r}")
         record = {"pieces": _join(self.target.pieces), "text": self.text, "score": float(self.target.score)}
         if self.kbest is not None:
             record["selected"] = self.selected
@@ -181,6 +189,14 @@ class DistilledTargets:
 
     def __len__(self) -> int:
         return len(self.pieces)
+
+    def check_pipeline(self, pipeline) -> None:
+        """Refuse a student whose text pipeline (BPE + vocabularies) is not the teacher's (DESIGN §4)."""
+        if pipeline_sha256(pipeline.to_dict()) != self.manifest.pipeline_sha256:
+            raise DistilledCorpusError(
+                f"{self.directory}: distilled by a teacher with another text pipeline (BPE and vocabularies) than "
+                "this run's; fix: train the student with the teacher's pipeline, so that the pieces map back to the "
+                "teacher's ids")
 
     def ids(self, vocabulary) -> list[np.ndarray]:
         """The pieces as the teacher's ids, through the (shared) target vocabulary: (T_i,) int32 per sentence.
