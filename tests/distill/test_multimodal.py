@@ -14,7 +14,7 @@ from collections import Counter
 import numpy as np
 
 from tinyseqkd.data.batching import make_batches
-from tinyseqkd.data.pipeline import TextPipeline
+from tinyseqkd.data.text_pipeline import TextPipeline
 from tinyseqkd.data.synthetic import identify_variant, multimodal_task
 from tinyseqkd.distill.manifest import Manifest, lines_sha256
 from tinyseqkd.distill.seq_kd import distill_corpus, teacher_decoder

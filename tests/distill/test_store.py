@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from tinyseqkd.data.pipeline import TextPipeline
+from tinyseqkd.data.text_pipeline import TextPipeline
 from tinyseqkd.distill.manifest import DistilledCorpusError, Manifest, lines_sha256, pipeline_sha256, read_manifest
 from tinyseqkd.distill.seq_kd import closest_to_gold, distill_corpus, teacher_decoder
 from tinyseqkd.distill.store import KBEST, PIECES, TEXT, Shard, chunk_path, load_distilled_targets, merge
