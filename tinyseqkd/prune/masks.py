@@ -40,6 +40,7 @@ class PruningError(TinySeqKDError):
 def smallest(scores: np.ndarray, count: int) -> np.ndarray:
     """A bool vector, True at the ``count`` smallest entries of the vector ``scores``; among equal scores the
     earlier positions are taken first. O(n): a partition finds the count-th smallest value."""
+    # --- assignment pruning: True at the count smallest scores, equal scores earlier position first ---
     chosen = np.zeros(scores.size, dtype=bool)
     if count <= 0:
         return chosen
@@ -51,6 +52,7 @@ def smallest(scores: np.ndarray, count: int) -> np.ndarray:
     ties = np.flatnonzero(scores == kth)
     chosen[ties[: count - int(chosen.sum())]] = True
     return chosen
+    # --- end assignment pruning ---
 
 
 def pruned_count(ratio: float, size: int) -> int:
@@ -74,13 +76,17 @@ def _split(keep: np.ndarray, classes: list[WeightClass], weights: Mapping[str, n
 # ------------------------------------------------------------------ the three schemes
 def class_blind_keep(values: list[np.ndarray], ratio: float) -> np.ndarray:
     """One global magnitude threshold: the ratio·N smallest |w| over all classes go."""
+    # --- assignment pruning: the ratio·N smallest |w| of all classes together go ---
     scores = np.abs(np.concatenate(values))
     return ~smallest(scores, pruned_count(ratio, scores.size))
+    # --- end assignment pruning ---
 
 
 def class_uniform_keep(values: list[np.ndarray], ratio: float) -> np.ndarray:
     """The ratio·n_c smallest |w| of each class go."""
+    # --- assignment pruning: the ratio·n_c smallest |w| of each class go ---
     return np.concatenate([~smallest(np.abs(v), pruned_count(ratio, v.size)) for v in values])
+    # --- end assignment pruning ---
 
 
 def distribution_scores(values: np.ndarray) -> np.ndarray:
@@ -95,8 +101,10 @@ def distribution_scores(values: np.ndarray) -> np.ndarray:
 
 def class_distribution_keep(values: list[np.ndarray], ratio: float) -> np.ndarray:
     """Per-class thresholds λ·σ_c with the one λ that prunes ratio·N weights: the ratio·N smallest |w| / σ_c go."""
+    # --- assignment pruning: the ratio·N smallest scores |w| / σ_c (distribution_scores) go ---
     scores = np.concatenate([distribution_scores(v) for v in values])
     return ~smallest(scores, pruned_count(ratio, scores.size))
+    # --- end assignment pruning ---
 
 
 _KEEP_RULES = {"class-blind": class_blind_keep, "class-uniform": class_uniform_keep,
