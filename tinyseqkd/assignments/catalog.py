@@ -84,7 +84,7 @@ LSTM_BACKWARD = Assignment(
     title="The LSTM cell's backward (numpy twin)",
     regions=("tinyseqkd/kernels/lstm.py::lstm_cell_backward_numpy",),
     tests=(GradedTest("tests/kernels/test_lstm_kernel.py::test_backward_kernel_equals_numpy_twin", 4),
-           GradedTest("tests/nn/test_lstm.py::test_two_layer_lstm_over_a_padded_batch_passes_gradcheck", 3,
+           GradedTest("tests/nn/test_lstm.py::test_two_layer_lstm_over_a_padded_batch_passes_gradcheck[fused]", 3,
                       NUMPY_KERNELS),
            GradedTest("tests/model/test_model.py::test_whole_model_gradcheck_on_a_padded_batch", 3, NUMPY_KERNELS)),
     instructions="""\

@@ -19,10 +19,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinyseqkd.assignments import pytest_plugin
 from tinyseqkd.assignments.catalog import AssignmentError, GradedTest, get_assignment
+from tinyseqkd.assignments.pytest_plugin import selects
 from tinyseqkd.assignments.workspace import file_sha256, read_manifest
 
+PLUGIN_SOURCE = Path(__file__).with_name("pytest_plugin.py")  # copied for the pytest run, as this module:
 PLUGIN_MODULE = "tinyseqkd_grading_plugin"
 USAGE_ERRORS = {3: "internal error", 4: "usage error"}
 
@@ -77,7 +78,7 @@ def check_workspace(dest, *, catalog=None, timeout: float = 900.0) -> Grade:
 
 
 def grade_row(test: GradedTest, report: dict, dest: Path) -> GradeRow:
-    cases = {nodeid: r for nodeid, r in report["results"].items() if pytest_plugin.selects(test.nodeid, nodeid)}
+    cases = {nodeid: r for nodeid, r in report["results"].items() if selects(test.nodeid, nodeid)}
     passed = sum(r["outcome"] == "passed" for r in cases.values())
     failures = [r["message"] if r["outcome"] == "failed" else f"{r['outcome']}: {r['message']}"
                 for r in cases.values() if r["outcome"] != "passed"]
@@ -97,7 +98,7 @@ def run_tests(dest: Path, package: str, tests: list[GradedTest], environment: di
         return {"results": {}, "collect_errors": []}
     with tempfile.TemporaryDirectory(prefix="tinyseqkd-grading-") as scratch:
         scratch = Path(scratch)
-        shutil.copyfile(pytest_plugin.__file__, scratch / f"{PLUGIN_MODULE}.py")
+        shutil.copyfile(PLUGIN_SOURCE, scratch / f"{PLUGIN_MODULE}.py")
         (scratch / "select.json").write_text(json.dumps([test.nodeid for test in tests]), encoding="utf-8")
         command = [sys.executable, "-m", "pytest", *files, "-q", "--no-header", "-p", "no:cacheprovider",
                    "-p", PLUGIN_MODULE, "-o", "addopts=", f"--rootdir={dest}", "--continue-on-collection-errors",
@@ -106,7 +107,8 @@ def run_tests(dest: Path, package: str, tests: list[GradedTest], environment: di
         if (dest / "pytest.ini").is_file():
             command += ["-c", str(dest / "pytest.ini")]
         inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        env = {**os.environ, **environment, "PYTHONPATH": os.pathsep.join([str(dest), str(scratch), *inherited])}
+        env = {key: value for key, value in os.environ.items() if key != "PYTEST_ADDOPTS"}  # the same run for all
+        env.update(environment, PYTHONPATH=os.pathsep.join([str(dest), str(scratch), *inherited]))
         try:
             finished = subprocess.run(command, cwd=dest, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -53,6 +53,9 @@ class Project:
     def of_this_package(cls) -> Project:
         """The repository tinyseqkd runs from; the tests are needed, which only a clone has."""
         root = Path(__file__).resolve().parents[2]
+        if (root / MANIFEST).is_file():
+            raise AssignmentError(f"tinyseqkd runs from the workspace {root}, whose regions are stubs: make and "
+                                  "check assignments with the repository's tinyseqkd (unset PYTHONPATH)")
         if not (root / "tests").is_dir():
             raise AssignmentError(f"assignments are graded by the repository's tests, and {root} has no tests/ "
                                   "folder (an installed package ships without them): use a clone of the "
