@@ -1,0 +1,89 @@
+"""A stage's command as a child process: its output passed on line by line, a clean stop, a plain failure.
+
+Every real stage is an ordinary run of ``python -m tinyseqkd train|distill|prune|evaluate ...`` (Kim & Rush 2016,
+Table 1 and Sec. 3.1-3.3, 5.1, 5.2 each map to one command), so that a user can re-run any stage by hand with the
+line in its ``command.txt``. :func:`run_command` starts it, hands each line it prints (stdout and stderr merged) to
+``on_line``, and
+
+- returns when it exits with status 0;
+- raises :class:`CommandFailed` (with the last lines printed) on any other status;
+- raises ``KeyboardInterrupt`` when it was interrupted: Ctrl-C at the terminal reaches the child too (it runs in
+  the same process group), and ``stop`` set by the runner sends it SIGINT. Either way the commands save what they
+  have (``train`` writes ``latest.npz``, ``distill`` keeps its finished chunks), so the stage can continue later.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import shlex
+import signal
+import subprocess
+import threading
+
+TAIL_LINES = 20  # lines kept for the failure message
+STOP_GRACE_SECONDS = 60.0  # after SIGINT, how long a command may take to save its work before it is killed
+
+
+class CommandFailed(Exception):
+    """A stage's command exited with a non-zero status."""
+
+    def __init__(self, argv: list[str], status: int, tail: list[str]):
+        self.argv, self.status, self.tail = list(argv), status, list(tail)
+        last = next((line for line in reversed(tail) if line.strip()), "")
+        super().__init__(f"{shlex.join(self.argv)} exited with status {status}"
+                         + (f"; its last line: {last.strip()}" if last else ""))
+
+
+def run_command(argv: list[str], *, on_line=lambda line: None, stop: threading.Event | None = None,
+                env: dict | None = None, cwd=None, stop_grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+    """Run ``argv`` to the end (see the module docstring); ``env`` entries are added to this process's environment."""
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               text=True, encoding="utf-8", errors="replace", env=environment, cwd=cwd)
+    stopped = threading.Event()
+    watcher = None
+    if stop is not None:
+        watcher = threading.Thread(target=_interrupt_when_stopped, daemon=True,
+                                   args=(process, stop, stopped, stop_grace_seconds))
+        watcher.start()
+    tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+    try:
+        for line in process.stdout:
+            line = line.rstrip("\n")
+            tail.append(line)
+            on_line(line)
+    except BaseException:  # Ctrl-C here, or on_line failed: do not leave the child behind
+        _interrupt(process, stop_grace_seconds)
+        raise
+    finally:
+        process.stdout.close()
+        status = process.wait()
+        if watcher is not None:
+            watcher.join()
+    if status == 0:
+        return
+    if stopped.is_set() or status in (130, -signal.SIGINT):
+        raise KeyboardInterrupt(f"{shlex.join(argv)} was interrupted")
+    raise CommandFailed(argv, status, list(tail))
+
+
+def _interrupt_when_stopped(process, stop: threading.Event, stopped: threading.Event, grace: float) -> None:
+    """Wait until the process ends or ``stop`` is set; in the second case interrupt it."""
+    while process.poll() is None:
+        if stop.wait(0.1):
+            stopped.set()
+            _interrupt(process, grace)
+            return
+
+
+def _interrupt(process, grace: float) -> None:
+    """SIGINT (the command saves its work and exits), then after ``grace`` seconds, kill."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
