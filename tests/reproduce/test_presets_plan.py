@@ -1,0 +1,69 @@
+"""Presets as data and the stage graph each one becomes (Kim & Rush 2016: Table 1's rows, Sec. 3.1-3.3, 5.2)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from fake_stages import Calls, simple_run
+
+from tinyseqkd.reproduce.plan import build_stages, model_rows, pruned_row
+from tinyseqkd.reproduce.presets import FULL, PRESETS, QUICK, ModelRun, get_preset
+from tinyseqkd.reproduce.runner import run_stages
+from tinyseqkd.reproduce.stages import ReproduceError, StageGraph
+
+
+def fake_runs(calls):
+    return {command: simple_run(calls) for command in ("train", "distill", "prune", "evaluate")}
+
+
+def test_the_full_preset_builds_every_row_of_table_1_the_pruning_sweep_and_an_evaluation_of_each():
+    graph = StageGraph(build_stages(FULL, fake_runs(Calls())))
+    assert graph.order[:3] == ["teacher", "distill-beam", "distill-kbest"]
+    assert set(graph.order) == {
+        "teacher", "distill-beam", "distill-kbest", "teacher-seq-inter", "baseline", "word-kd", "seq-kd",
+        "seq-kd-word-kd", "baseline-seq-inter", "seq-kd-seq-inter", "prune-class-blind-50", "prune-class-blind-80",
+        "prune-class-blind-85", "prune-class-blind-90", "prune-class-uniform-80", "prune-class-distribution-80",
+        *(f"eval-{row}" for row in model_rows(FULL))}
+    assert graph["seq-kd-word-kd"].inputs == {"pipeline": "teacher", "teacher": "teacher", "targets": "distill-beam"}
+    assert graph["seq-kd-word-kd"].options["word_kd"] == {"alpha": 0.5, "temperature": 1.0}
+    assert graph["baseline"].inputs == {"pipeline": "teacher"}  # the teacher's pipeline, the same vocabularies
+    assert graph["teacher-seq-inter"].inputs == {"pipeline": "teacher", "targets": "distill-kbest",
+                                                 "init": "teacher"}
+    assert graph["teacher-seq-inter"].options["overrides"]["train.lr"] == FULL.fine_tune["train.lr"]
+    assert graph["distill-kbest"].options == {"command": "distill", "beam": 35, "nbest": 35, "select": "bleu"}
+    assert graph["prune-class-blind-80"].inputs == {"model": "seq-kd-seq-inter"}
+    assert graph["eval-prune-class-blind-80"].exclusive and not graph["seq-kd"].exclusive
+    assert graph["eval-seq-kd"].options["beam_sweep"] == [1, 2, 3, 5, 10]
+
+
+def test_the_quick_preset_runs_end_to_end_on_fake_stages_and_a_second_run_skips_everything(tmp_path):
+    calls = Calls()
+    graph = StageGraph(build_stages(QUICK, fake_runs(calls)))
+    assert "distill-kbest" not in graph.order  # no Seq-Inter row in the quick preset
+    run_stages(graph, tmp_path, write=lambda line: None)
+    assert calls.started == graph.order
+    again = Calls()
+    run_stages(StageGraph(build_stages(QUICK, fake_runs(again))), tmp_path, write=lambda line: None)
+    assert again.started == []
+
+
+def test_a_changed_student_setting_invalidates_the_students_only():
+    before = StageGraph(build_stages(FULL, fake_runs(Calls()))).keys
+    student = ModelRun(FULL.student.config, {**FULL.student.overrides, "train.lr": 0.001})
+    after = StageGraph(build_stages(dataclasses.replace(FULL, student=student), fake_runs(Calls()))).keys
+    changed = {name for name in before if before[name] != after[name]}
+    unchanged = {"teacher", "distill-beam", "distill-kbest", "teacher-seq-inter", "eval-teacher",
+                 "eval-teacher-seq-inter"}
+    assert changed == set(before) - unchanged
+
+
+def test_presets_are_consistent_and_a_wrong_name_suggests_the_nearest():
+    for preset in PRESETS.values():
+        StageGraph(build_stages(preset, fake_runs(Calls())))
+        assert preset.estimates.keys() >= {"teacher", "student", "evaluate"}
+    with pytest.raises(ReproduceError, match="did you mean quick"):
+        get_preset("quik")
+    with pytest.raises(ReproduceError, match="prune_model 'seq-kd-seq-inter' is not among its rows"):
+        dataclasses.replace(FULL, rows=("teacher", "baseline")).check()
+    assert pruned_row("class-blind", 0.85) == "prune-class-blind-85"

@@ -1,0 +1,167 @@
+"""Presets of ``tinyseqkd reproduce``: how big, how long, and which rows of Kim & Rush (2016) to build.
+
+A preset is data: for each kind of run, a shipped config and the keys this preset changes (the same
+``section.key`` names as ``tinyseqkd train CONFIG --section.key=value``), and the distillation, pruning and
+evaluation settings. :mod:`tinyseqkd.reproduce.plan` turns it into stages.
+
+- ``quick`` — at most 5 minutes on 2 cores, the README's first command: the synthetic multimodal task, where the
+  reason for Seq-KD (Sec. 3.2, and the discussion in Sec. 5) is plainest: four correct targets per source, a
+  baseline that spreads its probability over them, a teacher whose beam picks one.
+- ``classroom`` — at most an hour on 2 cores: the main rows of Table 1 on the Bible corpus.
+- ``full`` — every row of Table 1, the pruning sweep of Sec. 5.2 and a beam sweep; hours on 2 cores.
+
+**Every number marked FIRST GUESS has not been measured yet**: chosen from the measurements in the README and
+the configs' comments, to be replaced by measured values (the issue asks for each preset's time on 2 cores).
+Training budgets are counted in updates or epochs, never in minutes: a minute budget depends on the machine's
+load, so the same cached stage could hold a different model on another day. Every student of a comparison gets the
+same budget (the paper trains every row for the same number of epochs).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from tinyseqkd.reproduce.stages import ReproduceError
+
+# Table 1's rows, in the paper's order; the stage that builds each has the same name.
+TABLE_ROWS = ("teacher", "teacher-seq-inter", "baseline", "word-kd", "seq-kd", "seq-kd-word-kd",
+              "baseline-seq-inter", "seq-kd-seq-inter")
+PRUNING_SCHEMES = ("class-blind", "class-uniform", "class-distribution")
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """A model trained by ``tinyseqkd train CONFIG`` with these ``section.key`` overrides."""
+
+    config: str
+    overrides: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One preset (see the module docstring); checked by :meth:`check`."""
+
+    name: str
+    summary: str
+    budget_minutes: float | None  # what the preset must fit in on 2 cores (None: no budget, state the time)
+    data: dict  # [data] keys of every run: the students reuse the teacher's text pipeline (DESIGN.md §4)
+    teacher: ModelRun
+    student: ModelRun
+    rows: tuple[str, ...]  # which rows of Table 1 to build, from TABLE_ROWS
+    fine_tune: dict = field(default_factory=dict)  # [train] keys of the Seq-Inter fine-tunes (Sec. 3.3)
+    word_kd_alpha: float = 0.5  # Sec. 3.1: L = (1 - α) NLL + α CE(q, p); the paper's α = 0.5
+    word_kd_temperature: float = 1.0
+    beam: int = 5  # the teacher's beam for Seq-KD (Sec. 3.2) and the evaluation's beam column (Table 1, K = 5)
+    nbest: int = 35  # Seq-Inter's K-best list (Sec. 3.3; the paper's K = 35)
+    prune_model: str = "seq-kd"  # the student pruned (Sec. 5.2 prunes the best 2×500 student)
+    pruning: tuple[tuple[str, float], ...] = ()  # (scheme, ratio) pairs
+    prune_retrain: dict = field(default_factory=dict)  # [train] keys of the retraining with the mask fixed
+    test_size: int = 0  # test sentences evaluated (0 = the whole split)
+    beam_sweep: tuple[int, ...] = ()  # extra beam sizes evaluated, for the BLEU-vs-beam plot
+    estimates: dict = field(default_factory=dict)  # FIRST GUESS seconds per kind of stage, for the ETA
+
+    def check(self) -> Preset:
+        """Raise a :class:`ReproduceError` naming the first inconsistent setting; returns the preset."""
+        where = f"preset {self.name!r}"
+        for row in self.rows:
+            if row not in TABLE_ROWS:
+                raise ReproduceError(f"{where}: unknown row {row!r}; rows: {', '.join(TABLE_ROWS)}")
+        if "teacher" not in self.rows:
+            raise ReproduceError(f"{where}: every preset needs the teacher row (the students distil from it)")
+        for scheme, ratio in self.pruning:
+            if scheme not in PRUNING_SCHEMES or not 0 < ratio < 1:
+                raise ReproduceError(f"{where}: pruning ({scheme!r}, {ratio}): the scheme must be one of "
+                                     f"{', '.join(PRUNING_SCHEMES)} and the ratio between 0 and 1")
+        if self.pruning and self.prune_model not in self.rows:
+            raise ReproduceError(f"{where}: prune_model {self.prune_model!r} is not among its rows")
+        if min(self.beam, self.nbest, *self.beam_sweep, 1) < 1 or self.test_size < 0:
+            raise ReproduceError(f"{where}: beam, nbest and beam_sweep must be at least 1, test_size at least 0")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------- quick
+QUICK = Preset(
+    name="quick",
+    summary="the synthetic multimodal task, 1-layer models, minutes: Seq-KD's effect where it is plainest",
+    budget_minutes=5,
+    # Whole symbols, no BPE: the task's 2,000 training pairs have a 10-letter alphabet.
+    data={"corpus": "synthetic:multimodal", "max_len": 0, "bpe_merges": 0, "src_vocab_size": 0,
+          "tgt_vocab_size": 0},
+    # toy-reverse's settings (Adam lr 0.01, learned in seconds) with a wider teacher, so that its beam output is
+    # a clean single mode. FIRST GUESS: 1 x 128 for 1,500 updates.
+    teacher=ModelRun("toy-reverse", {"model.embedding_size": 64, "model.hidden_size": 128, "train.max_steps": 1500,
+                                     "train.validate_every": 300}),
+    # A student small enough that the spread over four modes hurts it. FIRST GUESS: 1 x 48, 1,000 updates.
+    student=ModelRun("toy-reverse", {"model.embedding_size": 32, "model.hidden_size": 48, "train.max_steps": 1000,
+                                     "train.validate_every": 250}),
+    # Seq-Inter needs K-best decoding of the training set; the quick preset leaves it to the larger presets.
+    rows=("teacher", "baseline", "word-kd", "seq-kd"),
+    nbest=5,
+    pruning=(("class-blind", 0.8),),
+    prune_retrain={"train.max_steps": 300, "train.validate_every": 150},
+    estimates={"teacher": 60, "distill-beam": 15, "distill-kbest": 30, "student": 40, "fine-tune": 20,
+               "prune": 20, "evaluate": 10},
+)
+
+# ---------------------------------------------------------------------------------------------- classroom
+CLASSROOM = Preset(
+    name="classroom",
+    summary="the main rows of Table 1 on the Bible corpus (bible-es-en) within an hour",
+    budget_minutes=60,
+    # Verses of at most 30 words: the quick start measured that shorter verses let a 1 x 64 model reach ~10 BLEU in
+    # 3 minutes (against ~1 with max_len 50). FIRST GUESS: 4,000 merges, a smaller softmax for the small models.
+    data={"corpus": "bible-es-en", "max_len": 30, "bpe_merges": 4000, "src_vocab_size": 4000,
+          "tgt_vocab_size": 4000},
+    # The shipped 2 x 128 student's shape as the teacher: clearly better than a 1 x 64 student, and trained in a
+    # quarter of the hour. FIRST GUESS: Adam lr 0.005, 3 epochs.
+    teacher=ModelRun("student", {"train.lr": 0.005, "train.max_epochs": 3, "train.max_minutes": 0,
+                                 "train.validate_every": 500}),
+    # The quick start's 1 x 64 model and its lr 0.01 (attention takes hold within minutes). FIRST GUESS: 2 epochs.
+    student=ModelRun("student-small", {"train.lr": 0.01, "train.max_epochs": 2, "train.max_minutes": 0,
+                                       "train.validate_every": 500}),
+    rows=("teacher", "baseline", "word-kd", "seq-kd"),
+    nbest=5,
+    pruning=(("class-blind", 0.8),),
+    prune_retrain={"train.lr": 0.002, "train.max_epochs": 1, "train.max_minutes": 0},
+    test_size=500,  # FIRST GUESS: enough verses for BLEU differences of about a point
+    estimates={"teacher": 900, "distill-beam": 240, "distill-kbest": 600, "student": 420, "fine-tune": 200,
+               "prune": 240, "evaluate": 45},
+)
+
+# ---------------------------------------------------------------------------------------------- full
+FULL = Preset(
+    name="full",
+    summary="every row of Table 1, the pruning sweep of Sec. 5.2 and a beam sweep, on bible-es-en",
+    budget_minutes=None,
+    data={"corpus": "bible-es-en"},  # the shipped configs' data settings (max_len 50, 8,000 merges)
+    # The shipped teacher (2 x 256) and student (2 x 128), trained by epochs, not minutes (see above).
+    # FIRST GUESS: 10 epochs each, the shipped max_epochs.
+    teacher=ModelRun("teacher", {"train.max_minutes": 0}),
+    student=ModelRun("student", {"train.max_minutes": 0}),
+    rows=TABLE_ROWS,
+    # Fine-tuning on the teacher's closest K-best hypotheses at a smaller rate (Sec. 3.3). FIRST GUESS: a quarter of
+    # the training rate, 2 epochs.
+    fine_tune={"train.lr": 0.0005, "train.max_epochs": 2, "train.max_minutes": 0},
+    nbest=35,
+    # Sec. 5.2 prunes its best student; which of ours is best is only known after measuring, and a stage's inputs
+    # must be known before it runs, so the preset names it: Seq-KD + Seq-Inter, the paper's best without Word-KD.
+    prune_model="seq-kd-seq-inter",
+    pruning=(("class-blind", 0.5), ("class-blind", 0.8), ("class-blind", 0.85), ("class-blind", 0.9),
+             ("class-uniform", 0.8), ("class-distribution", 0.8)),
+    prune_retrain={"train.lr": 0.0005, "train.max_epochs": 2, "train.max_minutes": 0},
+    beam_sweep=(1, 2, 3, 5, 10),
+    estimates={"teacher": 5400, "distill-beam": 900, "distill-kbest": 7200, "student": 2700, "fine-tune": 600,
+               "prune": 600, "evaluate": 300},
+)
+
+PRESETS = {preset.name: preset.check() for preset in (QUICK, CLASSROOM, FULL)}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``, or one plain error listing the presets."""
+    if name not in PRESETS:
+        close = difflib.get_close_matches(name, list(PRESETS), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ReproduceError(f"--preset {name}: no such preset; {hint}presets: {', '.join(PRESETS)}")
+    return PRESETS[name]
