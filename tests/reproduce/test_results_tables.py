@@ -96,3 +96,13 @@ def test_provenance_and_the_json_file_rebuild_the_markdown(tmp_path):
     assert list(loaded["rows"]) == ["teacher", "baseline", "word-kd", "seq-kd", "prune-class-blind-80"]
     assert render_markdown(loaded) == text
     assert loaded["checks"][4]["holds"] is False and loaded["checks"][6]["holds"] is None
+
+
+def test_class_blind_against_the_other_schemes_at_80_percent():
+    pruned = {name: {**ROWS["prune-class-blind-80"], "scheme": scheme, "bleu_beam": bleu}
+              for name, scheme, bleu in (("prune-class-blind-80", "class-blind", 21.2),
+                                         ("prune-class-uniform-80", "class-uniform", 21.4),
+                                         ("prune-class-distribution-80", "class-distribution", 20.0))}
+    lines = check_lines(build_results({**ROWS, **pruned}, preset="full", versions=VERSIONS))
+    assert ("✗ class-blind pruning beats the other schemes at 80% (Sec. 5.2): ours 21.2 vs the best other 21.4; "
+            "paper as See et al. (2016) found") in lines

@@ -4,7 +4,10 @@ or a crash, redo exactly what a changed option invalidates, and the same results
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
+import time
 
 import pytest
 from fake_stages import Calls, simple_run, small_graph, write_output
@@ -128,19 +131,23 @@ def test_two_jobs_give_the_same_results_as_one(tmp_path):
 
 def test_two_jobs_run_independent_stages_side_by_side_and_exclusive_stages_alone(tmp_path):
     both_running = threading.Barrier(2, timeout=10)  # passes only if two stages are inside at the same time
-    active, most_beside_exclusive, lock = [], [], threading.Lock()
+    active, crowded, lock = [], [], threading.Lock()
     calls = Calls()
 
     def meet(context):
         both_running.wait()
         simple_run(calls)(context)
 
+    def slow(context):  # long enough for a wrongly started evaluation to run beside it
+        time.sleep(0.3)
+        simple_run(calls)(context)
+
     def counting(run_inner):
         def run_stage(context):
             with lock:
                 active.append(context.name)
-                if context.name.startswith("eval"):
-                    most_beside_exclusive.append(len(active))
+                if len(active) > 1 and any(name.startswith("eval") for name in active):
+                    crowded.append(list(active))
             try:
                 run_inner(context)
             finally:
@@ -149,12 +156,11 @@ def test_two_jobs_run_independent_stages_side_by_side_and_exclusive_stages_alone
         return run_stage
 
     runs = {name: counting(simple_run(calls)) for name in ALL}
-    runs["distill"] = counting(meet)
-    runs["baseline"] = counting(meet)
+    runs.update(distill=counting(meet), baseline=counting(meet), **{"seq-kd": counting(slow)})
     lines = []
     run(small_graph(calls, run_for=runs), tmp_path, lines, jobs=2, threads=4)
     assert set(calls.started) == set(ALL)
-    assert most_beside_exclusive == [1, 1, 1]
+    assert crowded == []  # an evaluation (exclusive) never ran beside another stage
     assert "[3/7 baseline] working on baseline with 2 thread(s)" in lines  # 4 threads // 2 jobs
     assert "[7/7 eval-seq-kd] working on eval-seq-kd with 4 thread(s)" in lines  # exclusive: all of them
 
@@ -198,3 +204,24 @@ def test_one_reproduction_at_a_time_in_an_output_directory(tmp_path):
     (tmp_path / ".lock").write_text("999999999\n")  # left by a process that is gone
     run([Stage("only", simple_run(Calls()))], tmp_path)
     assert not (tmp_path / ".lock").exists()
+
+
+def test_ctrl_c_stops_the_running_stage_and_the_next_run_continues_it(tmp_path):
+    calls = Calls()
+
+    def presses_ctrl_c(context):  # as if the user pressed Ctrl-C while this stage runs
+        calls.record(context)
+        if context.partial:
+            write_output(context)
+            return
+        os.kill(os.getpid(), signal.SIGINT)  # delivered to the main thread, which is waiting for the stage
+        assert context.stop.wait(10), "the runner never asked the stage to stop"
+        raise KeyboardInterrupt  # what a command does: save, then stop
+
+    lines = []
+    with pytest.raises(KeyboardInterrupt):
+        run(small_graph(calls, run_for={"distill": presses_ctrl_c}), tmp_path, lines)
+    assert lines[-1] == "interrupted (distill); run the same command again to continue: finished stages are kept"
+    calls = Calls()
+    run(small_graph(calls, run_for={"distill": presses_ctrl_c}), tmp_path)
+    assert calls.continued == ["distill"] and "teacher" not in calls.started
