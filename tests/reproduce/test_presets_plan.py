@@ -67,3 +67,16 @@ def test_presets_are_consistent_and_a_wrong_name_suggests_the_nearest():
     with pytest.raises(ReproduceError, match="prune_model 'seq-kd-seq-inter' is not among its rows"):
         dataclasses.replace(FULL, rows=("teacher", "baseline")).check()
     assert pruned_row("class-blind", 0.85) == "prune-class-blind-85"
+
+
+def test_every_training_setting_of_every_preset_is_a_valid_config_key():
+    from tinyseqkd.config import load_config
+
+    for preset in PRESETS.values():
+        for stage in build_stages(preset, fake_runs(Calls())):
+            if stage.options["command"] == "train":
+                overrides = [f"--{key}={value}" for key, value in stage.options["overrides"].items()]
+                load_config(stage.options["config"], overrides)  # raises ConfigError on an unknown key
+            if stage.options["command"] == "prune":  # retraining keys are [train] keys
+                load_config(preset.student.config, [f"--{key}={value}"
+                                                    for key, value in stage.options["retrain"].items()])
