@@ -32,11 +32,12 @@ try:
     time.sleep(30)
 except KeyboardInterrupt:
     print('saved latest.npz', flush=True)
-    sys.exit(130)
+    sys.exit(int(sys.argv[1]))
 """
 
 
-def test_stop_interrupts_the_command_which_saves_its_work_then_raises_keyboard_interrupt():
+@pytest.mark.parametrize("status", [130, 0])  # train today ends with 0 after saving on Ctrl-C
+def test_stop_interrupts_the_command_which_saves_its_work_then_raises_keyboard_interrupt(status):
     stop, lines = threading.Event(), []
 
     def on_line(line):
@@ -45,5 +46,18 @@ def test_stop_interrupts_the_command_which_saves_its_work_then_raises_keyboard_i
             stop.set()
 
     with pytest.raises(KeyboardInterrupt):
-        run_command([PYTHON, "-c", SAVES_ON_CTRL_C], on_line=on_line, stop=stop)
+        run_command([PYTHON, "-c", SAVES_ON_CTRL_C, str(status)], on_line=on_line, stop=stop)
     assert lines == ["started", "saved latest.npz"]
+
+
+def test_standard_output_into_a_file_that_appears_only_on_success(tmp_path):
+    lines, target = [], tmp_path / "evaluation.json"
+    script = ("import sys; print('decoding...', file=sys.stderr); print('{\"bleu_beam\": 21.5}'); "
+              "sys.exit(int(sys.argv[1]))")
+    with pytest.raises(CommandFailed):
+        run_command([PYTHON, "-c", script, "1"], on_line=lines.append, stdout_to=target)
+    assert list(tmp_path.iterdir()) == []
+    run_command([PYTHON, "-c", script, "0"], on_line=lines.append, stdout_to=target)
+    assert target.read_text() == '{"bleu_beam": 21.5}\n'
+    assert lines == ["decoding...", "decoding..."]  # standard error only
+    assert list(tmp_path.iterdir()) == [target]

@@ -2,24 +2,27 @@
 
 Every real stage is an ordinary run of ``python -m tinyseqkd train|distill|prune|evaluate ...`` (Kim & Rush 2016,
 Table 1 and Sec. 3.1-3.3, 5.1, 5.2 each map to one command), so that a user can re-run any stage by hand with the
-line in its ``command.txt``. :func:`run_command` starts it, hands each line it prints (stdout and stderr merged) to
-``on_line``, and
+line in its ``command.txt``. :func:`run_command` starts it, hands each line it prints (stdout and stderr merged,
+or stderr alone when stdout goes into a file) to ``on_line``, and
 
 - returns when it exits with status 0;
 - raises :class:`CommandFailed` (with the last lines printed) on any other status;
 - raises ``KeyboardInterrupt`` when it was interrupted: Ctrl-C at the terminal reaches the child too (it runs in
   the same process group), and ``stop`` set by the runner sends it SIGINT. Either way the commands save what they
   have (``train`` writes ``latest.npz``, ``distill`` keeps its finished chunks), so the stage can continue later.
+  A command stopped this way counts as interrupted even when it exits with status 0 (``train`` does today).
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import shlex
 import signal
 import subprocess
 import threading
+from pathlib import Path
 
 TAIL_LINES = 20  # lines kept for the failure message
 STOP_GRACE_SECONDS = 60.0  # after SIGINT, how long a command may take to save its work before it is killed
@@ -36,36 +39,55 @@ class CommandFailed(Exception):
 
 
 def run_command(argv: list[str], *, on_line=lambda line: None, stop: threading.Event | None = None,
-                env: dict | None = None, cwd=None, stop_grace_seconds: float = STOP_GRACE_SECONDS) -> None:
-    """Run ``argv`` to the end (see the module docstring); ``env`` entries are added to this process's environment."""
+                stdout_to=None, env: dict | None = None, cwd=None,
+                stop_grace_seconds: float = STOP_GRACE_SECONDS) -> None:
+    """Run ``argv`` to the end (see the module docstring); ``env`` entries are added to this process's environment.
+
+    With ``stdout_to`` (a path), standard output goes into that file — it appears only if the command succeeds, as
+    for ``tinyseqkd evaluate --json`` — and only standard error is passed to ``on_line``.
+    """
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               text=True, encoding="utf-8", errors="replace", env=environment, cwd=cwd)
+    capture = Path(stdout_to).with_name(f".{Path(stdout_to).name}.partial") if stdout_to else None
+    with open(capture, "w", encoding="utf-8") if capture else contextlib.nullcontext() as output:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=output or subprocess.PIPE,
+                                   stderr=subprocess.PIPE if output else subprocess.STDOUT,
+                                   text=True, encoding="utf-8", errors="replace", env=environment, cwd=cwd)
+        lines = process.stderr if output else process.stdout
+        status, stopped, tail = _follow(process, lines, on_line, stop, stop_grace_seconds)
+    if status == 0 and not stopped:
+        if capture:
+            os.replace(capture, stdout_to)
+        return
+    if capture:
+        capture.unlink(missing_ok=True)
+    if stopped or status in (130, -signal.SIGINT):  # stopped counts even with status 0 (see the module docstring)
+        raise KeyboardInterrupt(f"{shlex.join(argv)} was interrupted")
+    raise CommandFailed(argv, status, tail)
+
+
+def _follow(process, lines, on_line, stop, grace: float) -> tuple[int, bool, list[str]]:
+    """Pass the process's ``lines`` on until it ends; interrupt it when ``stop`` is set.
+    Returns (exit status, whether it was stopped, its last lines)."""
     stopped = threading.Event()
     watcher = None
     if stop is not None:
-        watcher = threading.Thread(target=_interrupt_when_stopped, daemon=True,
-                                   args=(process, stop, stopped, stop_grace_seconds))
+        watcher = threading.Thread(target=_interrupt_when_stopped, daemon=True, args=(process, stop, stopped, grace))
         watcher.start()
     tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
     try:
-        for line in process.stdout:
+        for line in lines:
             line = line.rstrip("\n")
             tail.append(line)
             on_line(line)
     except BaseException:  # Ctrl-C here, or on_line failed: do not leave the child behind
-        _interrupt(process, stop_grace_seconds)
+        _interrupt(process, grace)
         raise
     finally:
-        process.stdout.close()
+        lines.close()
         status = process.wait()
         if watcher is not None:
             watcher.join()
-    if status == 0:
-        return
-    if stopped.is_set() or status in (130, -signal.SIGINT):
-        raise KeyboardInterrupt(f"{shlex.join(argv)} was interrupted")
-    raise CommandFailed(argv, status, list(tail))
+    return status, stopped.is_set(), list(tail)
 
 
 def _interrupt_when_stopped(process, stop: threading.Event, stopped: threading.Event, grace: float) -> None:

@@ -67,12 +67,14 @@ class StageContext:
         if self._report is not None:
             self._report.output(self.name, line)
 
-    def run_command(self, argv: list[str], env: dict | None = None) -> None:
-        """Run a command (recorded in ``command.txt``) with its output going to :meth:`log`; see
-        :func:`tinyseqkd.reproduce.process.run_command` for how it ends."""
+    def run_command(self, argv: list, stdout_to=None, env: dict | None = None) -> None:
+        """Run a command (recorded in ``command.txt``) with its output going to :meth:`log` (its standard output
+        into the file ``stdout_to`` instead, if given); see :func:`tinyseqkd.reproduce.process.run_command`."""
+        argv = [str(arg) for arg in argv]
+        redirect = f" > {shlex.quote(str(stdout_to))}" if stdout_to else ""
         with open(self.directory / COMMAND, "a", encoding="utf-8") as file:
-            file.write(f"# attempt {self.attempt}\n{shlex.join(str(arg) for arg in argv)}\n")
-        run_command([str(arg) for arg in argv], on_line=self.log, stop=self.stop, env=env)
+            file.write(f"# attempt {self.attempt}\n{shlex.join(argv)}{redirect}\n")
+        run_command(argv, on_line=self.log, stop=self.stop, stdout_to=stdout_to, env=env)
 
 
 @dataclass
@@ -183,6 +185,8 @@ class _Run:
             context._log_file = log
             try:
                 stage.run(context)
+                if self.stop.is_set():  # the run is stopping: a stage that returned may have saved and stopped
+                    raise KeyboardInterrupt
             except KeyboardInterrupt:
                 log.write("--- interrupted\n")
                 raise
