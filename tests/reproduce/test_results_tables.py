@@ -91,7 +91,8 @@ def test_provenance_and_the_json_file_rebuild_the_markdown(tmp_path):
     text = markdown_path.read_text()
     assert text.startswith("# Kim & Rush (2016) reproduced with tinyseqkd: preset `quick`\n\nA made-up run. ")
     assert f"- BLEU: sacrebleu, {SIGNATURE}\n" in text
-    assert "- tinyseqkd 0.1.0, python 3.11.9, numpy 2.0.0, numba 0.60.0, sacrebleu 2.6.0\n- threads: 2, jobs: 1\n" in text
+    assert ("- tinyseqkd 0.1.0, python 3.11.9, numpy 2.0.0, numba 0.60.0, sacrebleu 2.6.0\n"
+            "- threads: 2, jobs: 1\n") in text
     loaded = json.loads(json_path.read_text())
     assert list(loaded["rows"]) == ["teacher", "baseline", "word-kd", "seq-kd", "prune-class-blind-80"]
     assert render_markdown(loaded) == text
