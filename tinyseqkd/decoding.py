@@ -3,27 +3,30 @@
 Both decoders run a padded batch of sentences through :meth:`Seq2Seq.encode` once and then call
 :meth:`Seq2Seq.decode_step` and :meth:`Seq2Seq.log_probs` once per output position — the same code training runs.
 A sentence may produce at most ``L = max_len_ratio × source length + max_len_extra`` words (:func:`output_limit`).
+Neither decoder ever emits ``<pad>`` or ``<s>``: their log-probabilities are set to -inf before each choice
+(:func:`block_special_ids`), while the scores stay the model's own log-probabilities of the words chosen.
 
 :func:`greedy_decode` takes the most probable word at every step (ties: the lowest id). A sentence leaves the
 batch once it has produced ``</s>`` or L words; the output is what came before ``</s>``.
 
-:func:`beam_search` keeps the K best partial translations per sentence (Kim & Rush 2016, Sec. 3.1: the teacher's
-beam output ŷ is the Seq-KD training target, its K-best list the pool Seq-Inter picks from). One step:
+:func:`beam_search` keeps the K best partial translations per sentence (Kim & Rush 2016, Sec. 3.2: the teacher's
+beam output ŷ is the Seq-KD training target; Sec. 3.3: its K-best list is the pool Seq-Inter picks from). One step:
 
 1. the decoder advances all B·K rows at once → log p(w | row), (B·K, V);
-2. the kernel :func:`tinyseqkd.kernels.beam.beam_step_kernel` ranks the K·V candidates of each sentence, moves
-   those ending in ``</s>`` to the sentence's finished set, refills the beam to K, and decides whether the
-   sentence is done (the ranking, the tie-break, length normalisation and the exact stopping rule are spelled out
-   in that module);
+2. the kernel :func:`tinyseqkd.kernels.beam.beam_step` (numba, or its numpy twin) ranks the K·V candidates of each
+   sentence, moves those ending in ``</s>`` to the sentence's finished set, refills the beam to K, and decides
+   whether the sentence is done (the ranking, the tie-break, length normalisation and the exact stopping rule are
+   spelled out in that module);
 3. the decoder state is reordered to follow the surviving rows: a row gather of the (B·K, H) arrays. Sentences
    that are done leave the batch here, so the rest decode faster.
 
 Scores are sums of the model's log-probabilities, ``</s>`` included: ``score = log p(y </s> | s)``. With
-``length_penalty = α`` hypotheses are ranked by ``score / (len(y) + 1) ** α``. At step L only ``</s>`` may follow.
-A sentence stops when it cannot be beaten: its finished set holds ``n_best`` hypotheses and the worst of them is
-at least ``s / (L + 1) ** α`` for the best live score s — the most any live row could still reach, since every
-further word only lowers its score (with α = 0: the best live score itself). The first step starts from a single
-row per sentence (all K rows would be the same), so the first beam holds the K best first words.
+``length_penalty`` hypotheses are ranked by ``score / (len(y) + 1) ** length_penalty``. At step L only ``</s>`` may
+follow. A sentence stops when it cannot be beaten: its finished set holds ``n_best`` hypotheses and the worst of
+them is at least ``s / (L + 1) ** length_penalty`` for the best live score s — the most any live row could still
+reach, since every further word only lowers its score (with length_penalty = 0: the best live score itself). The
+first step starts from a single row per sentence (all K rows would be the same), so the first beam holds the K best
+first words.
 
 Equal scores are broken toward the lower index (beam row · V + word), in greedy decoding and in the kernel alike, so
 beam size 1 gives exactly the greedy output.
@@ -38,8 +41,8 @@ import numpy as np
 
 from tinyseqkd.autograd import Tensor, no_grad
 from tinyseqkd.data.batching import make_src_batches
-from tinyseqkd.data.vocab import BOS, EOS
-from tinyseqkd.kernels.beam import beam_step_kernel
+from tinyseqkd.data.vocab import BOS, EOS, PAD
+from tinyseqkd.kernels.beam import beam_step
 from tinyseqkd.model import Encoded
 
 
@@ -55,6 +58,18 @@ class Hypothesis(NamedTuple):
 def output_limit(src_lengths: np.ndarray, ratio: float = 2.0, extra: int = 10) -> np.ndarray:
     """The longest output allowed for each sentence (without ``</s>``)."""
     return (np.asarray(src_lengths) * ratio).astype(np.int64) + extra
+
+
+BLOCKED_IDS = np.array([PAD, BOS])  # never an output: padding, and the start symbol that only the decoder's input sees
+
+
+def block_special_ids(log_probs: np.ndarray) -> np.ndarray:
+    """Set the log-probabilities of ``<pad>`` and ``<s>`` to -inf, in place, so that no decoder chooses them.
+
+    log_probs: (..., V), the model's fresh output for this step (decoding owns it). Returns it.
+    """
+    log_probs[..., BLOCKED_IDS] = -np.inf
+    return log_probs
 
 
 @contextmanager
@@ -83,11 +98,11 @@ def greedy_decode(model, src: np.ndarray, src_lengths: np.ndarray, max_len_ratio
     with evaluation_mode(model):
         encoded = model.encode(src, src_lengths)
         alive, row_encoded = np.arange(B), encoded
-        feed, states = model.initial_feed(B), encoded.final_states
+        h_tilde, states = model.initial_feed(B), encoded.final_states
         prev = np.full(B, BOS, dtype=np.int64)
         for t in range(outputs.shape[1]):
-            feed, states, _ = model.decode_step(prev, feed, states, row_encoded)
-            prev = model.log_probs(feed).data.argmax(axis=-1)  # ties: the lowest id
+            h_tilde, states, _ = model.decode_step(prev, h_tilde, states, row_encoded)
+            prev = block_special_ids(model.log_probs(h_tilde).data).argmax(axis=-1)  # ties: the lowest id
             outputs[alive, t] = prev
             lengths[alive[prev == EOS]] = t
             ended = (prev == EOS) | (t + 1 >= limits[alive])
@@ -96,7 +111,7 @@ def greedy_decode(model, src: np.ndarray, src_lengths: np.ndarray, max_len_ratio
             if ended.any():
                 live = np.flatnonzero(~ended)
                 alive, prev = alive[live], prev[live]
-                feed, states = feed[live], [(h[live], c[live]) for h, c in states]
+                h_tilde, states = h_tilde[live], [(h[live], c[live]) for h, c in states]
                 row_encoded = _rows_of(encoded, alive)
     return [outputs[b, :lengths[b]] for b in range(B)]
 
@@ -104,12 +119,11 @@ def greedy_decode(model, src: np.ndarray, src_lengths: np.ndarray, max_len_ratio
 # ------------------------------------------------------------------------------------------- beam search
 def beam_search(model, src: np.ndarray, src_lengths: np.ndarray, beam_size: int = 5, *, n_best: int = 1,
                 length_penalty: float = 0.0, max_len_ratio: float = 2.0, max_len_extra: int = 10,
-                return_attention: bool = False, step_function=beam_step_kernel) -> list[list[Hypothesis]]:
+                return_attention: bool = False) -> list[list[Hypothesis]]:
     """Batched beam search (see the module docstring). src: (B, S) ids padded with 0; src_lengths: (B,).
 
     Returns, per sentence, up to ``n_best`` (≤ ``beam_size``) hypotheses sorted best first. With
-    ``return_attention`` each carries its attention weights (for plots). ``step_function`` may be the kernel's
-    numpy twin, :func:`tinyseqkd.kernels.beam.beam_step_numpy` (the tests run both).
+    ``return_attention`` each carries its attention weights (for plots).
     """
     _check_options(beam_size, n_best, length_penalty)
     src_lengths = np.asarray(src_lengths)
@@ -120,19 +134,19 @@ def beam_search(model, src: np.ndarray, src_lengths: np.ndarray, beam_size: int 
         encoded = model.encode(src, src_lengths)
         alive = np.arange(B)  # the sentences still decoding, in their batch order
         row_encoded = encoded  # the encoder outputs of every decoder row
-        feed, states = model.initial_feed(B), encoded.final_states
+        h_tilde, states = model.initial_feed(B), encoded.final_states
         prev = np.full(B, BOS, dtype=np.int64)
         beam_scores = np.zeros((B, 1), np.float32)  # one row per sentence at the first step
         for t in range(record.max_steps):
-            feed, states, weights = model.decode_step(prev, feed, states, row_encoded)
-            log_probs = model.log_probs(feed).data.reshape(len(alive), beam_scores.shape[1], -1)
+            h_tilde, states, weights = model.decode_step(prev, h_tilde, states, row_encoded)
+            log_probs = block_special_ids(model.log_probs(h_tilde).data).reshape(len(alive), beam_scores.shape[1], -1)
             tokens, parents, beam_scores, done = record.step(t, alive, log_probs, beam_scores, limits, length_penalty,
-                                                             weights.data, step_function)
+                                                             weights.data)
             if done.all():
                 break
             live = np.flatnonzero(~done)
             rows = (live[:, None] * log_probs.shape[1] + parents[live]).ravel()  # (B'·K,) rows to keep, reordered
-            feed, states = feed[rows], [(h[rows], c[rows]) for h, c in states]
+            h_tilde, states = h_tilde[rows], [(h[rows], c[rows]) for h, c in states]
             prev, beam_scores = tokens[live].ravel(), beam_scores[live]
             if t == 0 or len(live) < len(alive):
                 alive = alive[live]
@@ -198,14 +212,14 @@ class BeamRecord:
         self.fin_parent = np.zeros((B, n_best), np.int64)
         self.fin_count = np.zeros(B, np.int64)
 
-    def step(self, t, alive, log_probs, beam_scores, limits, alpha, weights, step_function):
+    def step(self, t, alive, log_probs, beam_scores, limits, length_penalty, weights):
         """Run one selection step for the live sentences; returns their new tokens, parents, scores and done."""
         Bc, k, _ = log_probs.shape
         K = self.tokens.shape[2]
         tokens, parents = np.empty((Bc, K), np.int64), np.empty((Bc, K), np.int64)
         scores, done = np.empty((Bc, K), np.float32), np.empty(Bc, np.bool_)
-        step_function(log_probs, beam_scores, alive, t, limits, float(alpha), EOS, tokens, parents, scores, done,
-                      self.fin_norm, self.fin_score, self.fin_step, self.fin_parent, self.fin_count)
+        beam_step(log_probs, beam_scores, alive, t, limits, float(length_penalty), EOS, tokens, parents, scores, done,
+                  self.fin_norm, self.fin_score, self.fin_step, self.fin_parent, self.fin_count)
         self.tokens[t, alive], self.parents[t, alive] = tokens, parents
         if self.attention is not None:
             self.attention[t, alive, :k, :weights.shape[1]] = weights.reshape(Bc, k, -1)

@@ -8,6 +8,7 @@ import pytest
 
 from tinyseqkd.autograd import Tensor, concat, gradcheck, split, stack, unbind, where
 from tinyseqkd.autograd import functional as F
+from tinyseqkd.autograd.fused import affine
 
 pytestmark = pytest.mark.ch01_autograd
 
@@ -78,6 +79,7 @@ OP_TABLE = [
     OpCase("matmul_3d_weight", lambda a, b: a @ b, lambda a, b: a @ b, [(2, 3, 4), (4, 5)]),
     OpCase("matmul_batched", lambda a, b: a @ b, lambda a, b: a @ b, [(2, 3, 4), (2, 4, 5)]),
     OpCase("matmul_batch_broadcast", lambda a, b: a @ b, lambda a, b: a @ b, [(2, 3, 4), (1, 4, 5)]),
+    OpCase("affine", affine, lambda x, W, b: x @ W + b, [(2, 3, 4), (4, 5), (5,)]),
     # reductions
     OpCase("sum_all", lambda a: a.sum(), lambda a: a.sum(), [(2, 3)]),
     OpCase("sum_axis", lambda a: a.sum(axis=1), lambda a: a.sum(axis=1), [(2, 3, 4)]),
@@ -106,6 +108,8 @@ OP_TABLE = [
     OpCase("softmax", lambda a: F.softmax(a), _softmax, [(3, 5)]),
     OpCase("softmax_axis0", lambda a: F.softmax(a, axis=0), lambda a: _softmax(a, 0), [(3, 5)]),
     OpCase("log_softmax", lambda a: F.log_softmax(a), _log_softmax, [(2, 3, 5)]),
+    OpCase("log_softmax_composed_axis0", lambda a: F.log_softmax_composed(a, axis=0), lambda a: _log_softmax(a, 0),
+           [(3, 5)]),
     OpCase("logsumexp", lambda a: F.logsumexp(a), lambda a: np.log(np.exp(a).sum(-1)), [(3, 5)]),
     OpCase("pick", lambda a, t: F.pick(a, t), lambda a, t: np.take_along_axis(a, t[..., None], -1)[..., 0],
            [(2, 3, 5)], extra=[TARGETS]),

@@ -81,3 +81,27 @@ def test_long_chains_do_not_hit_the_recursion_limit():
         y = y * 1.0
     y.sum().backward()
     assert x.grad.tolist() == [1.0]
+
+
+def test_two_leaves_that_receive_the_same_gradient_array_do_not_share_it():
+    x, y = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    (x + y).sum().backward()  # Add's backward hands the same array g to both inputs
+    x.grad += 10.0
+    assert y.grad.tolist() == [1.0, 1.0]
+
+
+def test_a_weight_used_at_every_step_gets_the_sum_of_its_per_step_products(rng):
+    """Deferred outer products (accumulate.py): a leaf weight and a computed one (a masked weight, as pruning
+    makes), each used at three steps, receive Σ_t x_tᵀ g_t — the same numbers as plain numpy."""
+    W = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    mask = (rng.random((3, 4)) > 0.3).astype(np.float32)
+    xs = [rng.standard_normal((2, 3)).astype(np.float32) for _ in range(3)]
+    gs = [rng.standard_normal((2, 4)).astype(np.float32) for _ in range(3)]
+    masked = W * mask
+    total = None
+    for x, g in zip(xs, gs):
+        term = ((Tensor(x) @ W) * g).sum() + ((Tensor(x) @ masked) * g).sum()
+        total = term if total is None else total + term
+    total.backward()
+    expected = sum(x.T @ g for x, g in zip(xs, gs))
+    np.testing.assert_allclose(W.grad, expected + expected * mask, rtol=1e-5, atol=1e-5)

@@ -15,18 +15,18 @@ def finished_set(B, n):
             np.zeros((B, n), np.int64), np.zeros(B, np.int64)]
 
 
-def run_step(step_function, K, log_probs, beam_scores, sentence_ids, step, limits, alpha, finished):
+def run_step(step_function, K, log_probs, beam_scores, sentence_ids, step, limits, length_penalty, finished):
     """One step with beam size K; returns (tokens, parents, scores, done) and updates ``finished`` in place."""
     Bc = len(sentence_ids)
     out = [np.empty((Bc, K), np.int64), np.empty((Bc, K), np.int64), np.empty((Bc, K), np.float32),
            np.empty(Bc, np.bool_)]
-    step_function(log_probs, beam_scores, sentence_ids, step, limits, alpha, EOS, *out, *finished)
+    step_function(log_probs, beam_scores, sentence_ids, step, limits, length_penalty, EOS, *out, *finished)
     return out
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("alpha", [0.0, 0.6, 1.0])
-def test_kernel_equals_twin_over_several_steps_with_ties(seed, alpha):
+@pytest.mark.parametrize("length_penalty", [0.0, 0.6, 1.0])
+def test_kernel_equals_twin_over_several_steps_with_ties(seed, length_penalty):
     rng = np.random.default_rng(seed)
     B, K, V, n = 5, 4, 7, 3
     limits = rng.integers(2, 6, B)
@@ -37,8 +37,8 @@ def test_kernel_equals_twin_over_several_steps_with_ties(seed, alpha):
         k = beam_scores.shape[1]
         log_probs = rng.choice(np.float32([-0.5, -1.0, -1.0, -2.0, -3.0]), size=(len(alive), k, V))  # many ties
         log_probs[rng.random(log_probs.shape) < 0.1] = -np.inf  # some impossible words
-        a = run_step(beam_step_kernel, K, log_probs, beam_scores, alive, step, limits, alpha, fast)
-        b = run_step(beam_step_numpy, K, log_probs, beam_scores, alive, step, limits, alpha, slow)
+        a = run_step(beam_step_kernel, K, log_probs, beam_scores, alive, step, limits, length_penalty, fast)
+        b = run_step(beam_step_numpy, K, log_probs, beam_scores, alive, step, limits, length_penalty, slow)
         for x, y in zip(a + fast, b + slow):
             np.testing.assert_array_equal(x, y)
         tokens, parents, scores, done = a

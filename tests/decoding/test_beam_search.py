@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from decoding_helpers import A, B, BOS, EOS, TableModel, one_source, random_model, random_sources
+from decoding_helpers import A, B, BOS, EOS, PAD, TableModel, one_source, random_model, random_sources
 from tinyseqkd.autograd import no_grad
 from tinyseqkd.decoding import beam_search, decode_corpus, greedy_decode
 from tinyseqkd.evaluate import sequence_log_probs
-from tinyseqkd.kernels.beam import beam_step_numpy
+from tinyseqkd.kernels import beam, use_kernels
 
 pytestmark = pytest.mark.ch05_decoding
 
@@ -71,6 +71,30 @@ def test_equal_scores_break_ties_toward_the_lower_id():
     assert texts(both) == [[A], [B]] and both[0].score == both[1].score
 
 
+def test_padding_and_start_symbol_are_never_output_even_by_a_model_that_prefers_them():
+    model = TableModel({BOS: {PAD: 0.5, BOS: 0.3, A: 0.2}, A: {EOS: 1.0}})
+    src, lengths = one_source()
+    assert greedy_decode(model, src, lengths)[0].tolist() == [A]
+    (found,) = beam_search(model, src, lengths, beam_size=3, n_best=1)
+    assert texts(found) == [[A]]
+    assert found[0].score == pytest.approx(math.log(0.2), abs=1e-6)  # the model's own probability, not renormalised
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_a_random_seq2seq_that_favours_padding_and_start_never_outputs_them(seed):
+    model = random_model(seed)
+    model.generator.bias.data[[PAD, BOS]] += 4.0
+    src, lengths = random_sources(seed + 1, n=6)
+    with no_grad():  # the model does prefer them: they are its most likely first words
+        first = model.log_probs(model.decode_step(np.full(6, BOS), model.initial_feed(6),
+                                                  model.encode(src, lengths).final_states,
+                                                  model.encode(src, lengths))[0]).data
+    assert set(first.argmax(axis=-1)) <= {PAD, BOS}
+    outputs = [ids.tolist() for ids in greedy_decode(model, src, lengths)]
+    outputs += [h.ids.tolist() for found in beam_search(model, src, lengths, beam_size=3, n_best=3) for h in found]
+    assert not {PAD, BOS} & {word for ids in outputs for word in ids}
+
+
 def test_a_vocabulary_smaller_than_the_beam_leaves_dead_rows_that_change_nothing():
     model = TableModel(GREEDY_IS_NOT_BEST)
     (found,) = beam_search(model, *one_source(), beam_size=5, n_best=5)
@@ -118,12 +142,16 @@ def test_batched_beam_search_equals_one_sentence_at_a_time(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 4])
-def test_the_numba_kernel_and_its_numpy_twin_give_the_same_search(seed):
+def test_the_numba_kernel_and_its_numpy_twin_give_the_same_search(seed, monkeypatch):
+    """The model on numba both times, only the beam step changes: the searches agree bit for bit. (The whole model
+    on both paths is compared in tests/model/test_kernel_paths.py.)"""
     model = random_model(seed)
     src, lengths = random_sources(seed + 1, n=6)
     options = dict(beam_size=4, n_best=3, length_penalty=0.5, return_attention=True)
-    fast = beam_search(model, src, lengths, **options)
-    slow = beam_search(model, src, lengths, step_function=beam_step_numpy, **options)
+    with use_kernels("numba"):
+        fast = beam_search(model, src, lengths, **options)
+        monkeypatch.setattr(beam, "beam_step_kernel", beam.beam_step_numpy)
+        slow = beam_search(model, src, lengths, **options)
     for a, b in zip(fast, slow):
         assert texts(a) == texts(b) and [h.score for h in a] == [h.score for h in b]
         for x, y in zip(a, b):

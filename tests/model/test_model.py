@@ -5,8 +5,6 @@ import pytest
 
 from tinyseqkd.autograd import no_grad
 from tinyseqkd.autograd import functional as F
-from tinyseqkd.autograd.fused import log_softmax as fused_log_softmax
-from tinyseqkd.autograd import Tensor, gradcheck
 from tinyseqkd.model import ModelArgs, Seq2Seq
 from tinyseqkd.nn import gradcheck_module
 
@@ -67,12 +65,6 @@ def test_decode_step_reproduces_teacher_forcing():
             assert np.all(weights.data[1, 1:] == 0)
 
 
-def test_fused_log_softmax_equals_the_composed_one_and_passes_gradcheck(rng):
-    x = rng.standard_normal((2, 3, 7)) * 3
-    np.testing.assert_allclose(fused_log_softmax(Tensor(x)).data, F.log_softmax(Tensor(x)).data, rtol=1e-6, atol=1e-6)
-    assert gradcheck(fused_log_softmax, x)
-
-
 def test_dropout_uses_the_model_generator_and_only_in_training():
     model = tiny_model(dropout=0.5)
     a = model(SRC, SRC_LENGTHS, TGT_IN).data
@@ -80,12 +72,3 @@ def test_dropout_uses_the_model_generator_and_only_in_training():
     assert not np.allclose(a, b)  # new masks each call
     model.eval()
     np.testing.assert_array_equal(model(SRC, SRC_LENGTHS, TGT_IN).data, model(SRC, SRC_LENGTHS, TGT_IN).data)
-
-
-def test_fused_linear_equals_matmul_plus_bias_and_passes_gradcheck(rng):
-    from tinyseqkd.autograd.fused import linear
-
-    x, W, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5)), rng.standard_normal(5)
-    np.testing.assert_allclose(linear(Tensor(x), Tensor(W), Tensor(b)).data, (x @ W + b).astype(np.float32),
-                               rtol=1e-5, atol=1e-6)
-    assert gradcheck(linear, x, W, b)

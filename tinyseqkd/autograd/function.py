@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
+
 _recording = True
 
 
@@ -50,22 +52,6 @@ class Context:
         self.saved = arrays
 
 
-class OuterProduct:
-    """A gradient ``aᵀ g`` left unmultiplied, so that the backward sweep can sum many of them as one product.
-
-    A weight used at every time step (an LSTM's W_hh, the attention's W_c) receives T gradients a_tᵀ g_t, each a
-    small matrix product. Kept as factors until the sweep ends, they are summed as one large product,
-    ``[a_1; …; a_T]ᵀ [g_1; …; g_T]``, which BLAS runs several times faster than T small ones.
-    """
-
-    __slots__ = ("left", "right")
-
-    def __init__(self, left, right):
-        self.left = left  # (N, in)
-        self.right = right  # (N, out)
-
-
-
 class Node:
     """One recorded call of a Function: the op, its context, and the tensors it was applied to.
 
@@ -81,6 +67,27 @@ class Node:
         self.inputs = inputs
         self.output_shapes = output_shapes
         self.output_dtype = output_dtype
+
+    def backward(self, output_grads: list) -> tuple:
+        """The chain rule at this node: dL/d(each input) from dL/d(each output), by the op's own backward.
+
+        An output whose gradient is None (nobody used it) counts as zeros. Frees what the forward saved.
+        """
+        if self.ctx is None:
+            raise RuntimeError(
+                "backward() through a graph that has already been differentiated; its saved arrays are freed. "
+                "Run the forward pass again."
+            )
+        output_grads = [np.zeros(shape, self.output_dtype) if grad is None else grad
+                        for grad, shape in zip(output_grads, self.output_shapes)]
+        input_grads = self.function.backward(self.ctx, *output_grads)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        if len(input_grads) != len(self.inputs):
+            name = self.function.__name__
+            raise RuntimeError(f"{name}.backward returned {len(input_grads)} gradients for {len(self.inputs)} inputs")
+        self.ctx = None
+        return input_grads
 
     def __repr__(self) -> str:
         return f"<Node {self.function.__name__}>"

@@ -1,8 +1,12 @@
-"""Composite functions for neural networks, built only from the primitives in ``ops`` (so no backward to write).
+"""Composite functions for neural networks, built from the primitives in ``ops`` (so no backward to write).
 
-softmax, log_softmax and logsumexp over an axis; picking each position's target entry; the masked negative
-log-likelihood that ignores padding; cross-entropy; the KL divergence and soft-target cross-entropy that word-level
-distillation uses; dropout with an explicit random generator.
+softmax and logsumexp over an axis; picking each position's target entry; the masked negative log-likelihood that
+ignores padding; cross-entropy; the KL divergence and soft-target cross-entropy that word-level distillation uses;
+dropout with an explicit random generator.
+
+``log_softmax`` here is the fused one (one graph node, ``tinyseqkd.autograd.fused``): the one log_softmax that the
+model, the losses and distillation all call. :func:`log_softmax_composed` says the same thing from primitives, as
+a reference that a test holds the fused op equal to.
 """
 
 from __future__ import annotations
@@ -10,7 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from tinyseqkd.autograd import ops, shapes
+from tinyseqkd.autograd.fused import log_softmax
 from tinyseqkd.autograd.tensor import Tensor
+
+__all__ = ["logsumexp", "log_softmax", "log_softmax_composed", "softmax", "pick", "nll_loss", "cross_entropy",
+           "soft_cross_entropy", "kl_div", "dropout"]
 
 
 def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
@@ -24,8 +32,9 @@ def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
     return result if keepdims else shapes.reshape(result, np.squeeze(shift, axis=axis).shape)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log softmax(x) = x − logsumexp(x), along ``axis``."""
+def log_softmax_composed(x: Tensor, axis: int = -1) -> Tensor:
+    """log softmax(x) = x − logsumexp(x), along ``axis``, from primitives: the reference for the fused
+    :func:`log_softmax` (which is what everything else calls)."""
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 

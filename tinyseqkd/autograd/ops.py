@@ -1,8 +1,11 @@
-"""The primitive operations: each a Function with a forward and a hand-written backward.
+"""The arithmetic primitives: each a Function with a forward and a hand-written backward.
 
-This file and ``shapes.py`` hold the whole list (tinygrad and micrograd keep theirs short too); everything else in
-tinyseqkd (subtraction, division, softmax, the losses, the layers) is composed from them, so its gradient comes for
-free. The arithmetic is here:
+This file and ``shapes.py`` hold the primitives (tinygrad and micrograd keep theirs short too). Subtraction,
+division, softmax, the losses and the layers are composed from them, so their gradients come for free. Four more
+ops have a hand-written backward because a benchmark showed that fusing them pays: ``Affine`` and ``LogSoftmax``
+(``fused.py``), ``LSTMStep`` (``tinyseqkd/nn/lstm.py``) and ``AttentionStep`` (``tinyseqkd/nn/attention.py``). The
+whole list, every Function in tinyseqkd and the module it lives in, is the table in ``tinyseqkd/autograd/__init__.py``.
+The arithmetic is here:
 
 =============  =========================================  ===================================================
 op             forward                                    backward (g = dL/d out)
@@ -28,7 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyseqkd.autograd.function import Function, OuterProduct
+from tinyseqkd.autograd.accumulate import OuterProduct
+from tinyseqkd.autograd.function import Function
 from tinyseqkd.autograd.tensor import Tensor
 
 

@@ -1,6 +1,7 @@
 """The primitive operations that move numbers without changing them: reshape, transpose, indexing, joining, picking.
 
-Each is a Function with a hand-written backward (the rest of the list, the arithmetic, is in ``ops.py``):
+Each is a Function with a hand-written backward (the arithmetic is in ``ops.py``; the whole list of Functions is in
+``tinyseqkd/autograd/__init__.py``):
 
 =============  =========================================  ===================================================
 op             forward                                    backward (g = dL/d out)
@@ -25,7 +26,7 @@ import numpy as np
 from tinyseqkd.autograd.function import Function
 from tinyseqkd.autograd.ops import _constant, _pair, unbroadcast
 from tinyseqkd.autograd.tensor import Tensor
-from tinyseqkd.kernels.scatter import scatter_add_rows_kernel
+from tinyseqkd.kernels.scatter import scatter_add_rows
 
 
 class Reshape(Function):
@@ -72,7 +73,7 @@ class GetItem(Function):
             grad[index] = g
         elif isinstance(index, np.ndarray) and index.dtype.kind in "iu" and len(shape) == 2:  # rows by id
             ids = index.reshape(-1)
-            scatter_add_rows_kernel(grad, ids, np.ascontiguousarray(g).reshape(len(ids), shape[1]))
+            scatter_add_rows(grad, ids, np.ascontiguousarray(g).reshape(len(ids), shape[1]))
         else:
             np.add.at(grad, index, g)  # an id that occurs twice receives both gradients
         return grad

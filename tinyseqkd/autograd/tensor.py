@@ -8,6 +8,9 @@ whose result points back to a node holding its inputs. ``loss.backward()`` then
 2. sweeps that order once, calling each op's hand-written ``backward`` with dL/d(output) and passing the returned
    dL/d(input) on to the inputs: the chain rule, one node at a time.
 
+Both are in :meth:`Tensor.backward`. Where several gradients meet (a tensor used twice) they are summed by
+``accumulate.py``, the one place that holds the sweep's speed tricks (deferred outer products, in-place sums).
+
 Gradients **accumulate**: a leaf tensor (one you made, such as a parameter) adds each backward's result to
 ``.grad``, so a tensor used twice gets the sum of both paths, and two ``backward()`` calls add up. Reset with
 ``zero_grad()`` (the optimizers' ``zero_grad()`` does it for every parameter). Only leaves keep ``.grad``;
@@ -21,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyseqkd.autograd.function import Node, OuterProduct
+from tinyseqkd.autograd.accumulate import GradientSums
+from tinyseqkd.autograd.function import Node
 
 
 class Tensor:
@@ -111,13 +115,12 @@ class Tensor:
         """Forget the accumulated gradient."""
         self.grad = None
 
-    def _accumulate(self, grad: np.ndarray, owned: bool = False) -> None:
-        """Add ``grad`` to ``.grad``; ``owned`` says the array is ours to keep (else it is copied first)."""
+    def _accumulate(self, grad: np.ndarray) -> None:
+        """``.grad += grad`` (the first time: ``.grad = grad``; the array must be ours to keep)."""
         if grad.shape != self.data.shape:
             raise RuntimeError(f"gradient of shape {grad.shape} for a tensor of shape {self.data.shape}")
         if self.grad is None:
-            keep = owned and grad.dtype == self.data.dtype and grad.flags.writeable
-            self.grad = grad if keep else np.array(grad, dtype=self.data.dtype)
+            self.grad = grad
         else:
             self.grad += grad
 
@@ -126,6 +129,46 @@ class Tensor:
 
         ``grad`` is dL/d(self); it may be omitted only when ``self`` holds a single number (a loss).
         """
+        sums = GradientSums()  # dL/d(every output and leaf), summed over its uses (tinyseqkd.autograd.accumulate)
+        sums.add(self, self._seed_gradient(grad))
+        for node in self._nodes_in_backward_order():
+            output_grads = sums.take_outputs(node)  # dL/d(output) of this op, complete: all its users came first
+            if output_grads is None:
+                continue  # no gradient reached this op
+            input_grads = node.backward(output_grads)  # the chain rule, by the op's hand-written backward
+            for tensor, input_grad in zip(node.inputs, input_grads):
+                if input_grad is not None and tensor.requires_grad:
+                    sums.add(tensor, input_grad)
+        for leaf, leaf_grad in sums.leaf_sums():  # leaves last, so that a weight's per-step terms are summed at once
+            leaf._accumulate(leaf_grad)
+
+    def _nodes_in_backward_order(self) -> list[Node]:
+        """The recorded ops that ``self`` came from, each before the ops that produced its inputs.
+
+        A topological sort: a depth-first walk from ``self``'s op toward the leaves puts every op after the ops
+        that produced its inputs (post-order); reversed, every op comes after all ops that use its outputs, so its
+        output gradients are complete when the sweep reaches it. Iterative, because a long sequence's graph is far
+        deeper than Python's recursion limit.
+        """
+        if self._node is None:
+            return []
+        order, visited, stack = [], {self._node}, [(self._node, iter(self._node.inputs))]
+        while stack:
+            node, inputs = stack[-1]
+            for tensor in inputs:
+                parent = tensor._node
+                if parent is not None and parent not in visited:
+                    visited.add(parent)
+                    stack.append((parent, iter(parent.inputs)))
+                    break
+            else:  # all of this op's inputs are placed: the op goes after them
+                stack.pop()
+                order.append(node)
+        order.reverse()
+        return order
+
+    def _seed_gradient(self, grad) -> np.ndarray:
+        """dL/d(self) to start the sweep from: 1 for a single number, else the ``grad`` given (checked)."""
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require a gradient (no parameter reaches it)")
         if grad is None:
@@ -134,23 +177,11 @@ class Tensor:
                     f"backward() without a gradient needs a single number, but this tensor has shape {self.shape}; "
                     "reduce it first (e.g. loss.sum() or loss.mean()) or pass backward(grad) of the same shape"
                 )
-            grad = np.ones_like(self.data)
-        else:
-            grad = np.asarray(grad, dtype=self.data.dtype)
-            if grad.shape != self.data.shape:
-                raise RuntimeError(f"backward(grad): grad has shape {grad.shape}, the tensor {self.shape}")
-        if self._node is None:
-            self._accumulate(grad)
-            return
-        pending = _PendingGradients()
-        pending.add((self._node, self._output_index), grad)
-        for node in _topological_order(self._node):
-            output_grads = pending.take_outputs(node)
-            if output_grads is None:  # no gradient reached this node
-                continue
-            _backward_through(node, output_grads, pending)
-        for leaf in pending.leaves():  # leaves receive their sums last: a weight's per-step terms as one product
-            leaf._accumulate(*pending.take(leaf))
+            return np.ones_like(self.data)
+        grad = np.asarray(grad, dtype=self.data.dtype)
+        if grad.shape != self.data.shape:
+            raise RuntimeError(f"backward(grad): grad has shape {grad.shape}, the tensor {self.shape}")
+        return grad
 
     # ----------------------------------------------------------------- operators (defined in ops/functional)
     def __add__(self, other):
@@ -226,102 +257,6 @@ class Tensor:
     @property
     def T(self):
         return shapes.transpose(self, None)
-
-
-class _PendingGradients:
-    """Gradients on their way to a node's output or to a leaf, summed as the contributions arrive.
-
-    A key is ``(node, output index)`` for a recorded result, or the tensor itself for a leaf. Dense contributions:
-    the first is kept as it is (it may be a view an op still uses); from the second on they are summed into an array
-    of our own, in place. :class:`OuterProduct` contributions (a weight's per-step terms aᵀg) are collected and
-    multiplied as one product when the gradient is taken.
-    """
-
-    def __init__(self):
-        self.dense: dict = {}
-        self.owned: set = set()
-        self.products: dict[object, list[OuterProduct]] = {}
-
-    def add(self, key, grad) -> None:
-        if isinstance(grad, OuterProduct):
-            self.products.setdefault(key, []).append(grad)
-            return
-        current = self.dense.get(key)
-        if current is None:
-            self.dense[key] = grad
-        elif key in self.owned:
-            current += grad
-        else:
-            self.dense[key] = current + grad
-            self.owned.add(key)
-
-    def take(self, key) -> tuple[np.ndarray | None, bool]:
-        """The summed gradient for ``key`` (or None if nothing arrived), and whether the array is our own."""
-        grad, owned = self.dense.pop(key, None), key in self.owned
-        self.owned.discard(key)
-        products = self.products.pop(key, None)
-        if products:
-            left = np.concatenate([p.left for p in products])
-            right = np.concatenate([p.right for p in products])
-            product = left.T @ right  # Σ_t a_tᵀ g_t as one matrix product
-            if grad is None:
-                grad, owned = product, True
-            elif owned:
-                grad += product
-            else:
-                grad, owned = grad + product, True
-        return grad, owned
-
-    def take_outputs(self, node: Node) -> list | None:
-        """The gradients of all of a node's outputs, or None if none reached it."""
-        grads = [self.take((node, index))[0] for index in range(len(node.output_shapes))]
-        return None if all(g is None for g in grads) else grads
-
-    def leaves(self) -> list:
-        return [key for key in {*self.dense, *self.products} if isinstance(key, Tensor)]
-
-
-def _topological_order(root: Node) -> list[Node]:
-    """Nodes reachable from ``root``, each before the nodes that produced its inputs (iterative depth-first)."""
-    order, visited = [], {root}
-    stack = [(root, iter(root.inputs))]
-    while stack:
-        node, inputs = stack[-1]
-        for tensor in inputs:
-            parent = tensor._node
-            if parent is not None and parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent.inputs)))
-                break
-        else:  # all inputs done: node goes after its producers in post-order
-            stack.pop()
-            order.append(node)
-    order.reverse()
-    return order
-
-
-def _backward_through(node: Node, output_grads: list, pending: _PendingGradients) -> None:
-    """Call one node's backward and hand each input its share of the gradient."""
-    if node.ctx is None:
-        raise RuntimeError(
-            "backward() through a graph that has already been differentiated; its saved arrays are freed. "
-            "Run the forward pass again."
-        )
-    output_grads = [
-        np.zeros(shape, node.output_dtype) if grad is None else grad
-        for grad, shape in zip(output_grads, node.output_shapes)
-    ]
-    input_grads = node.function.backward(node.ctx, *output_grads)
-    if not isinstance(input_grads, tuple):
-        input_grads = (input_grads,)
-    if len(input_grads) != len(node.inputs):
-        name = node.function.__name__
-        raise RuntimeError(f"{name}.backward returned {len(input_grads)} gradients for {len(node.inputs)} inputs")
-    node.ctx = None  # free what the forward saved
-    for tensor, grad in zip(node.inputs, input_grads):
-        if grad is None or not tensor.requires_grad:
-            continue
-        pending.add(tensor if tensor._node is None else (tensor._node, tensor._output_index), grad)
 
 
 from tinyseqkd.autograd import ops, shapes  # noqa: E402  (they need Tensor defined first)

@@ -1,9 +1,20 @@
 """Hand-written numba kernels for the hot loops, each beside a short numpy twin that a test holds it equal to.
 
-Every kernel here is a plain Python loop compiled by :func:`kernel` — the one place where ``numba.njit`` is applied.
-To step through a kernel in a debugger, run with ``NUMBA_DISABLE_JIT=1``: the same loops then run as ordinary
-(slow) Python. Compiled code is cached on disk (``cache=True``), so only the first run after installing pays for
-compilation.
+Read after the model they speed up. One module per computation, each laid out the same way: the numpy twins
+(readable), the numba kernels (fast), and a dispatcher that the model calls, which picks one of the two::
+
+    lstm.py       the LSTM cell's pointwise half, forward and backward       (nn/lstm.py: LSTMStep)
+    attention.py  one step of Luong attention over a padded batch           (nn/attention.py: AttentionStep)
+    softmax.py    log-softmax over the vocabulary, forward and backward     (autograd/fused.py: LogSoftmax)
+    scatter.py    scatter-add of rows: an embedding lookup's backward       (autograd/shapes.py: GetItem)
+    beam.py       one step of batched beam search                           (decoding.py: beam_search)
+    fastexp.py    the vectorised exp that the float32 kernels use
+    switch.py     the one switch: ``TINYSEQKD_KERNELS=numpy`` or ``use_kernels("numpy")`` runs every twin
+
+Every kernel is a plain Python loop compiled by :func:`kernel` — the one place where ``numba.njit`` is applied.
+To step through a kernel's loops in a debugger, run with ``NUMBA_DISABLE_JIT=1``: the same loops then run as
+ordinary (slow) Python. That is not the numpy path: to *read* what a kernel computes, run on the twins instead.
+Compiled code is cached on disk (``cache=True``), so only the first run after installing pays for compilation.
 
 Division follows numpy's rules (``error_model="numpy"``: x / 0 gives inf or nan, as in numpy) rather than Python's
 (raise ZeroDivisionError), because the check Python's rule needs stops LLVM from vectorising any loop that divides:
@@ -15,6 +26,10 @@ add — assuming no NaN or infinity — are not: a NaN must stay a NaN so that t
 """
 
 import numba
+
+from tinyseqkd.kernels.switch import kernels_in_use, use_kernels
+
+__all__ = ["kernel", "kernels_in_use", "use_kernels"]
 
 FLOAT_LIBERTIES = {"reassoc", "contract"}
 

@@ -14,13 +14,16 @@ and its backward, given dc (and da, if the weights themselves are used)::
 
 Shapes: keys and values (B, S, H), query (B, H), lengths (B,) → context (B, H), weights (B, S). The kernels loop
 over the batch and touch only the first ``lengths[b]`` source positions.
+
+``AttentionStep`` (``tinyseqkd.nn.attention``) calls the dispatchers at the end, :func:`attention_forward` and
+:func:`attention_backward`, which run the kernels or the twins as ``tinyseqkd.kernels.switch`` says.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from tinyseqkd.kernels import kernel
+from tinyseqkd.kernels import kernel, switch
 
 
 # ------------------------------------------------------------------------------------------- numpy twins
@@ -110,3 +113,24 @@ def attention_backward_kernel(keys, values, query, lengths, weights, d_context, 
             for k in range(H):
                 d_values[b, s, k] = 0.0
                 d_keys[b, s, k] = 0.0
+
+
+# ------------------------------------------------------------------------------------------- dispatchers
+def attention_forward(keys, values, query, lengths):
+    """Context (B, H) and weights (B, S) from the path the switch chooses. Arrays C-contiguous, lengths int64."""
+    if switch.numba_on:
+        B, S, H = keys.shape
+        context, weights = np.empty((B, H), keys.dtype), np.empty((B, S), keys.dtype)
+        attention_forward_kernel(keys, values, query, lengths, context, weights)
+        return context, weights
+    return attention_forward_numpy(keys, values, query, lengths)
+
+
+def attention_backward(keys, values, query, lengths, weights, d_context, d_weights):
+    """Gradients of keys, values (B, S, H) and query (B, H) from the path the switch chooses."""
+    if switch.numba_on:
+        d_keys, d_values, d_query = np.empty_like(keys), np.empty_like(values), np.empty_like(query)
+        attention_backward_kernel(keys, values, query, lengths, weights, np.ascontiguousarray(d_context),
+                                  np.ascontiguousarray(d_weights), d_keys, d_values, d_query)
+        return d_keys, d_values, d_query
+    return attention_backward_numpy(keys, values, query, weights, d_context, d_weights)

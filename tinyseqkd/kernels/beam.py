@@ -2,7 +2,7 @@
 
 At step t every live sentence b has k beam rows (k = 1 at the first step, K afterwards), each a partial
 hypothesis with a score (the sum of its log-probabilities so far), and the model has just given log p(w | row)
-for every word w. One step (Kim & Rush 2016, Sec. 3.1, "beam search" for ŷ)::
+for every word w. One step (Kim & Rush 2016, Sec. 3.2: the teacher's beam output ŷ)::
 
     candidate (row, w)  scores  beam_scores[row] + log p(w | row)               (k × V candidates)
     rank them           best first; equal scores: the lower flat index row · V + w first (deterministic)
@@ -14,15 +14,15 @@ for every word w. One step (Kim & Rush 2016, Sec. 3.1, "beam search" for ŷ)::
 The **length limit** L (the longest output, without ``</s>``): at step t = L only ``</s>`` may follow, so every
 live row finishes. Each finished hypothesis therefore ends in ``</s>`` and its score is log p(y </s> | s).
 
-**Length normalisation**: finished hypotheses are ranked by ``score / (T + 1) ** alpha``, T the number of words,
-T + 1 the number of predicted tokens (``</s>`` included). ``alpha = 0`` ranks by the score itself.
+**Length normalisation**: finished hypotheses are ranked by ``score / (T + 1) ** length_penalty``, T the number of
+words, T + 1 the number of predicted tokens (``</s>`` included). ``length_penalty = 0`` ranks by the score itself.
 
 **The stopping rule** (exact, no heuristic): a sentence is done once its finished set holds ``n_best`` entries and
 the worst of them is at least as good as anything the beam could still produce. Log-probabilities are ≤ 0, so a
-row with score s can only lose score, and its best possible normalised score is ``s / (L + 1) ** alpha`` (the
-longest length divides the least-negative score most). With ``alpha = 0`` that bound is s itself, so decoding stops
-as soon as the n-th best finished score reaches the best live score; with ``alpha > 0`` the bound is loose and most
-sentences decode to their length limit.
+row with score s can only lose score, and its best possible normalised score is ``s / (L + 1) ** length_penalty``
+(the longest length divides the least-negative score most). With ``length_penalty = 0`` that bound is s itself, so
+decoding stops as soon as the n-th best finished score reaches the best live score; with ``length_penalty > 0`` the
+bound is loose and most sentences decode to their length limit.
 
 A beam row that no candidate could fill (a vocabulary smaller than the beam) is *dead*: score -inf, word 0, parent
 0; no candidate is ever made from it.
@@ -41,17 +41,20 @@ The numpy twin takes ~240 ms (it sorts all 40,000 candidates of each sentence; `
 ~11 ms); reordering the decoder state by the parents, a row gather, 0.1 ms. Hence the boundary: the kernel does the
 selection only, after the model's own ``log_probs``. Fusing log-softmax into it would save at most its ~3 ms a step
 (under 10% for the teacher) at the price of a second copy of the output layer's arithmetic in decoding.
+
+``beam_search`` (``tinyseqkd.decoding``) calls the dispatcher :func:`beam_step`, which runs the kernel or the twin
+as ``tinyseqkd.kernels.switch`` says.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from tinyseqkd.kernels import kernel
+from tinyseqkd.kernels import kernel, switch
 
 
 # ------------------------------------------------------------------------------------------- numpy twin
-def beam_step_numpy(log_probs, beam_scores, sentence_ids, step, limits, alpha, eos,
+def beam_step_numpy(log_probs, beam_scores, sentence_ids, step, limits, length_penalty, eos,
                     new_tokens, new_parents, new_scores, done,
                     fin_norm, fin_score, fin_step, fin_parent, fin_count):
     """The readable twin of :func:`beam_step_kernel` (same arguments, same in-place results)."""
@@ -66,7 +69,7 @@ def beam_step_numpy(log_probs, beam_scores, sentence_ids, step, limits, alpha, e
         rows, words = ranked // V, ranked % V
         at_limit = step == limits[sentence]
         ends = (words == eos) & (at_limit or np.arange(len(ranked)) < K)
-        _add_finished_numpy(sentence, rows[ends], candidates[b, ranked[ends]], step, alpha,
+        _add_finished_numpy(sentence, rows[ends], candidates[b, ranked[ends]], step, length_penalty,
                             fin_norm, fin_score, fin_step, fin_parent, fin_count)
         if at_limit:
             done[b] = True
@@ -74,15 +77,15 @@ def beam_step_numpy(log_probs, beam_scores, sentence_ids, step, limits, alpha, e
         keep = np.flatnonzero(words != eos)[:K]
         new_tokens[b, :len(keep)], new_parents[b, :len(keep)] = words[keep], rows[keep]
         new_scores[b, :len(keep)] = candidates[b, ranked[keep]]
-        done[b] = _cannot_be_beaten(new_scores[b].max(), limits[sentence], alpha, fin_norm[sentence],
+        done[b] = _cannot_be_beaten(new_scores[b].max(), limits[sentence], length_penalty, fin_norm[sentence],
                                     fin_count[sentence])
 
 
-def _add_finished_numpy(sentence, parents, scores, step, alpha, fin_norm, fin_score, fin_step, fin_parent,
+def _add_finished_numpy(sentence, parents, scores, step, length_penalty, fin_norm, fin_score, fin_step, fin_parent,
                         fin_count):
     """Merge this step's finished hypotheses (in rank order) into the sentence's sorted finished set."""
     n, count = fin_norm.shape[1], fin_count[sentence]
-    norms = scores.astype(np.float64) / float(step + 1) ** alpha
+    norms = scores.astype(np.float64) / float(step + 1) ** length_penalty
     merged_norm = np.concatenate([fin_norm[sentence, :count], norms])
     merged_score = np.concatenate([fin_score[sentence, :count], scores])
     merged_step = np.concatenate([fin_step[sentence, :count], np.full(len(scores), step)])
@@ -94,17 +97,17 @@ def _add_finished_numpy(sentence, parents, scores, step, alpha, fin_norm, fin_sc
     fin_count[sentence] = count
 
 
-def _cannot_be_beaten(best_live_score, limit, alpha, norms, count) -> bool:
+def _cannot_be_beaten(best_live_score, limit, length_penalty, norms, count) -> bool:
     """The stopping rule of the module docstring, for one sentence."""
     if best_live_score == -np.inf:
         return True
-    bound = np.float64(best_live_score) / np.float64(limit + 1) ** alpha
+    bound = np.float64(best_live_score) / np.float64(limit + 1) ** length_penalty
     return count == len(norms) and norms[count - 1] >= bound
 
 
 # ------------------------------------------------------------------------------------------- numba kernel
 @kernel
-def beam_step_kernel(log_probs, beam_scores, sentence_ids, step, limits, alpha, eos,
+def beam_step_kernel(log_probs, beam_scores, sentence_ids, step, limits, length_penalty, eos,
                      new_tokens, new_parents, new_scores, done,
                      fin_norm, fin_score, fin_step, fin_parent, fin_count):
     """Loop version of :func:`beam_step_numpy`: one partial top-2K selection per sentence, no full sort."""
@@ -121,7 +124,7 @@ def beam_step_kernel(log_probs, beam_scores, sentence_ids, step, limits, alpha, 
             for j in range(n_top):
                 fin_count[sentence] = _insert_finished(fin_norm[sentence], fin_score[sentence], fin_step[sentence],
                                                        fin_parent[sentence], fin_count[sentence],
-                                                       top_scores[j], step, top_index[j], alpha)
+                                                       top_scores[j], step, top_index[j], length_penalty)
             done[b] = True
             continue
         n_top = _top_candidates(log_probs[b], beam_scores[b], top_scores, top_index)
@@ -132,11 +135,12 @@ def beam_step_kernel(log_probs, beam_scores, sentence_ids, step, limits, alpha, 
                 if j < K:
                     fin_count[sentence] = _insert_finished(fin_norm[sentence], fin_score[sentence],
                                                            fin_step[sentence], fin_parent[sentence],
-                                                           fin_count[sentence], top_scores[j], step, row, alpha)
+                                                           fin_count[sentence], top_scores[j], step, row,
+                                                           length_penalty)
             elif filled < K:
                 new_tokens[b, filled], new_parents[b, filled], new_scores[b, filled] = word, row, top_scores[j]
                 filled += 1
-        done[b] = _cannot_be_beaten_kernel(new_scores[b, 0], limits[sentence], alpha, fin_norm[sentence],
+        done[b] = _cannot_be_beaten_kernel(new_scores[b, 0], limits[sentence], length_penalty, fin_norm[sentence],
                                            fin_count[sentence])
 
 
@@ -171,11 +175,11 @@ def _top_candidates(log_probs, beam_scores, top_scores, top_index):
 
 
 @kernel
-def _insert_finished(norms, scores, steps, parents, count, score, step, parent, alpha):
+def _insert_finished(norms, scores, steps, parents, count, score, step, parent, length_penalty):
     """Insert one finished hypothesis into a sentence's sorted finished set of ``count`` entries (capacity n);
     ties: the earlier entry first. Returns the new count."""
     n = norms.shape[0]
-    norm = np.float64(score) / np.float64(step + 1) ** alpha
+    norm = np.float64(score) / np.float64(step + 1) ** length_penalty
     if count == n and not norm > norms[n - 1]:
         return count  # not better than the worst kept
     j = min(count, n - 1)  # insertion from the end, as in _top_candidates
@@ -187,9 +191,18 @@ def _insert_finished(norms, scores, steps, parents, count, score, step, parent, 
 
 
 @kernel
-def _cannot_be_beaten_kernel(best_live_score, limit, alpha, norms, count):
+def _cannot_be_beaten_kernel(best_live_score, limit, length_penalty, norms, count):
     """Loop-side copy of :func:`_cannot_be_beaten`."""
     if best_live_score == -np.inf:
         return True
-    bound = np.float64(best_live_score) / np.float64(limit + 1) ** alpha
+    bound = np.float64(best_live_score) / np.float64(limit + 1) ** length_penalty
     return count == norms.shape[0] and norms[count - 1] >= bound
+
+
+# ------------------------------------------------------------------------------------------- dispatcher
+def beam_step(log_probs, beam_scores, sentence_ids, step, limits, length_penalty, eos,
+              new_tokens, new_parents, new_scores, done, fin_norm, fin_score, fin_step, fin_parent, fin_count):
+    """One step by the path the switch chooses: :func:`beam_step_kernel` or :func:`beam_step_numpy`."""
+    step_function = beam_step_kernel if switch.numba_on else beam_step_numpy
+    step_function(log_probs, beam_scores, sentence_ids, step, limits, length_penalty, eos,
+                  new_tokens, new_parents, new_scores, done, fin_norm, fin_score, fin_step, fin_parent, fin_count)

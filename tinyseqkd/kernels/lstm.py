@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyseqkd.kernels import kernel
+from tinyseqkd.kernels import kernel, switch
 from tinyseqkd.kernels.fastexp import exp_into
 
 
@@ -21,7 +21,7 @@ def lstm_cell_forward_numpy(a: np.ndarray, c_prev: np.ndarray):
     """→ h, c (B, H), the activated gates [i f o g] (B, 4H) and tanh(c) (B, H), the last two for the backward."""
     H = c_prev.shape[-1]
     gates = np.empty_like(a)
-    gates[:, :3 * H] = 1 / (1 + np.exp(-a[:, :3 * H]))
+    gates[:, :3 * H] = 0.5 + 0.5 * np.tanh(0.5 * a[:, :3 * H])  # σ(x) = 1 / (1 + e^-x), without overflow
     gates[:, 3 * H:] = np.tanh(a[:, 3 * H:])
     i, f, o, g = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
     c = f * c_prev + i * g
@@ -85,3 +85,27 @@ def lstm_cell_backward_kernel(dh, dc, gates, c_prev, tanh_c, da, dc_prev):
             da_o[k] = dh_b[k] * t[k] * o[k] * (1 - o[k])
             da_g[k] = dc_total * i[k] * (1 - g[k] * g[k])
             dc_prev[b, k] = dc_total * f[k]
+
+
+# ------------------------------------------------------------------------------------------- dispatchers
+def lstm_cell_forward(a: np.ndarray, c_prev: np.ndarray):
+    """:func:`lstm_cell_forward_numpy`'s results from the path the switch chooses (the kernel takes float32 only).
+
+    a (B, 4H) and c_prev (B, H) C-contiguous, of one dtype → h, c, gates, tanh_c.
+    """
+    if switch.numba_on and a.dtype == np.float32:
+        h, c, tanh_c = np.empty_like(c_prev), np.empty_like(c_prev), np.empty_like(c_prev)
+        gates = np.empty_like(a)
+        lstm_cell_forward_kernel(a, c_prev, h, c, gates, tanh_c)
+        return h, c, gates, tanh_c
+    return lstm_cell_forward_numpy(a, c_prev)
+
+
+def lstm_cell_backward(dh, dc, gates, c_prev, tanh_c):
+    """:func:`lstm_cell_backward_numpy`'s results (da, dc_prev) from the path the switch chooses."""
+    if switch.numba_on:
+        da, dc_prev = np.empty_like(gates), np.empty_like(c_prev)
+        lstm_cell_backward_kernel(np.ascontiguousarray(dh), np.ascontiguousarray(dc), gates, c_prev, tanh_c,
+                                  da, dc_prev)
+        return da, dc_prev
+    return lstm_cell_backward_numpy(dh, dc, gates, c_prev, tanh_c)

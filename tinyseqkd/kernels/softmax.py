@@ -9,6 +9,9 @@ This is the largest array of a training step (batch × length × vocabulary), so
 times as possible and to use the vectorised exp of ``fastexp.py``: the kernels read a row while it sits in the
 CPU cache. Measured on (64 × 25) rows of 8,000 float32 numbers: see ``benchmarks/train_speed.py --profile``.
 The kernels handle float32; other types go through the numpy twins.
+
+``LogSoftmax`` (``tinyseqkd.autograd.fused``) calls the dispatchers at the end, :func:`log_softmax_forward` and
+:func:`log_softmax_backward`, which run the kernels or the twins as ``tinyseqkd.kernels.switch`` says.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import math
 
 import numpy as np
 
-from tinyseqkd.kernels import kernel
+from tinyseqkd.kernels import kernel, switch
 from tinyseqkd.kernels.fastexp import exp_into
 
 
@@ -69,3 +72,22 @@ def log_softmax_backward_kernel(y, g, dx):
         exp_into(y[n], probs, bits)
         for k in range(V):
             dx[n, k] = g[n, k] - probs[k] * total
+
+
+# ------------------------------------------------------------------------------------------- dispatchers
+def log_softmax_forward(x: np.ndarray) -> np.ndarray:
+    """(N, V) C-contiguous scores → log-probabilities, from the path the switch chooses (kernel: float32 only)."""
+    if switch.numba_on and x.dtype == np.float32:
+        y = np.empty_like(x)
+        log_softmax_forward_kernel(x, y)
+        return y
+    return log_softmax_forward_numpy(x)
+
+
+def log_softmax_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """dL/dx from y and g, both (N, V) C-contiguous of one dtype, from the path the switch chooses."""
+    if switch.numba_on and y.dtype == np.float32:
+        dx = np.empty_like(y)
+        log_softmax_backward_kernel(y, g, dx)
+        return dx
+    return log_softmax_backward_numpy(y, g)

@@ -9,8 +9,9 @@ At decoder step j, with h_j the top decoder state and h̄_1..h̄_S the encoder o
 The model then forms the attentional state ``h̃_j = tanh(W_c [c_j; h_j])`` (``tinyseqkd.model``).
 
 Because W_a does not depend on j, ``k_s = h̄_s W_a`` is computed once per batch (:meth:`GlobalAttention.keys`, one
-matrix product) and each step only takes dot products ``k_s · h_j`` — the numba kernels in
-``tinyseqkd.kernels.attention`` do a whole step, forward and backward, in one graph node.
+matrix product) and each step only takes dot products ``k_s · h_j``. :class:`AttentionStep` does a whole step,
+forward and backward, in one graph node, by the numba kernels of ``tinyseqkd.kernels.attention`` or their numpy
+twins (``TINYSEQKD_KERNELS=numpy``), which spell out the equations and their derivatives.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinyseqkd.autograd import Function, Tensor
-from tinyseqkd.kernels.attention import attention_backward_kernel, attention_forward_kernel
+from tinyseqkd.kernels.attention import attention_backward, attention_forward
 from tinyseqkd.nn.module import Module, Parameter, uniform
 
 
@@ -31,19 +32,14 @@ class AttentionStep(Function):
         assert values.shape == (B, S, H) and query.shape == (B, H), (keys.shape, values.shape, query.shape)
         assert lengths.shape == (B,) and lengths.min() >= 1 and lengths.max() <= S, lengths
         query = np.ascontiguousarray(query)
-        context = np.empty((B, H), keys.dtype)
-        weights = np.empty((B, S), keys.dtype)
-        attention_forward_kernel(keys, values, query, lengths, context, weights)
+        context, weights = attention_forward(keys, values, query, lengths)
         ctx.save_for_backward(keys, values, query, lengths, weights)
         return context, weights
 
     @staticmethod
     def backward(ctx, d_context, d_weights):
         keys, values, query, lengths, weights = ctx.saved
-        d_keys, d_values, d_query = np.empty_like(keys), np.empty_like(values), np.empty_like(query)
-        attention_backward_kernel(keys, values, query, lengths, weights, np.ascontiguousarray(d_context),
-                                  np.ascontiguousarray(d_weights), d_keys, d_values, d_query)
-        return d_keys, d_values, d_query
+        return attention_backward(keys, values, query, lengths, weights, d_context, d_weights)
 
 
 class GlobalAttention(Module):

@@ -6,7 +6,7 @@ import numpy as np
 
 from tinyseqkd.autograd import Tensor
 from tinyseqkd.autograd import functional as F
-from tinyseqkd.autograd.fused import linear
+from tinyseqkd.autograd.fused import affine
 from tinyseqkd.nn.module import Module, Parameter, uniform
 
 
@@ -26,7 +26,7 @@ class Linear(Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.bias is None:
             return x @ self.weight
-        return linear(x, self.weight, self.bias)  # x @ weight + bias, as one graph node
+        return affine(x, self.weight, self.bias)  # x @ weight + bias, as one graph node
 
 
 class Embedding(Module):

@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyseqkd.autograd import Function, Tensor, unbind, where
-from tinyseqkd.autograd.function import OuterProduct
-from tinyseqkd.autograd.fused import linear
-from tinyseqkd.autograd import shapes
-from tinyseqkd.kernels.lstm import lstm_cell_backward_kernel, lstm_cell_forward_kernel, lstm_cell_forward_numpy
+from tinyseqkd.autograd import Function, Tensor, shapes, unbind, where
+from tinyseqkd.autograd.accumulate import OuterProduct
+from tinyseqkd.autograd.fused import affine
+from tinyseqkd.kernels.lstm import lstm_cell_backward, lstm_cell_forward
 from tinyseqkd.nn.layers import Dropout
 from tinyseqkd.nn.module import Module, ModuleList, Parameter, uniform
 
@@ -50,11 +49,11 @@ def lstm_pointwise(gates: Tensor, c_prev: Tensor) -> State:
 
 
 class LSTMStep(Function):
-    """One LSTM step after the input's product, as one graph node (the kernels of ``tinyseqkd.kernels.lstm``).
+    """One LSTM step after the input's product, as one graph node (``tinyseqkd.kernels.lstm``: numba or numpy).
 
     (a_x (B, 4H) = x W_ih + b, h (B, H), c (B, H), W_hh (H, 4H)) → (h', c'), with a = a_x + h W_hh and the
     pointwise half of the module docstring. Backward: da from the kernel, then dh = da W_hhᵀ, and dW_hh = hᵀ da left
-    as an :class:`~tinyseqkd.autograd.function.OuterProduct`, so a whole sequence's terms become one product.
+    as an :class:`~tinyseqkd.autograd.accumulate.OuterProduct`, so a whole sequence's terms become one product.
     """
 
     @staticmethod
@@ -62,21 +61,14 @@ class LSTMStep(Function):
         a = h @ W_hh
         a += a_x
         c = np.ascontiguousarray(c, dtype=a.dtype)
-        if a.dtype == np.float32:
-            h_new, c_new, tanh_c = np.empty_like(c), np.empty_like(c), np.empty_like(c)
-            gates = np.empty_like(a)
-            lstm_cell_forward_kernel(a, c, h_new, c_new, gates, tanh_c)
-        else:
-            h_new, c_new, gates, tanh_c = lstm_cell_forward_numpy(a, c)
+        h_new, c_new, gates, tanh_c = lstm_cell_forward(a, c)
         ctx.save_for_backward(gates, c, tanh_c, h, W_hh)
         return h_new, c_new
 
     @staticmethod
     def backward(ctx, dh_new, dc_new):
         gates, c, tanh_c, h, W_hh = ctx.saved
-        da, dc = np.empty_like(gates), np.empty_like(c)
-        lstm_cell_backward_kernel(np.ascontiguousarray(dh_new), np.ascontiguousarray(dc_new), gates, c, tanh_c,
-                                  da, dc)
+        da, dc = lstm_cell_backward(dh_new, dc_new, gates, c, tanh_c)
         _, needs_h, needs_c, needs_W = ctx.needs_input_grad
         dh = da @ W_hh.T if needs_h else None
         dW_hh = OuterProduct(h, da) if needs_W else None
@@ -101,7 +93,7 @@ class LSTMCell(Module):
 
     def input_gates(self, x: Tensor) -> Tensor:
         """x W_ih + b: the input's share of the pre-activations. x: (..., input_size) → (..., 4H)."""
-        return linear(x, self.W_ih, self.bias)
+        return affine(x, self.W_ih, self.bias)
 
     def step(self, input_gates: Tensor, state: State) -> State:
         """Add h W_hh to the input's share and apply the gates: → (h, c) of the next step."""
