@@ -129,30 +129,11 @@ class Tensor:
 
         ``grad`` is dL/d(self); it may be omitted only when ``self`` holds a single number (a loss).
         """
-        sums = GradientSums()  # dL/d(every output and leaf), summed over its uses (tinyseqkd.autograd.accumulate)
-        sums.add(self, self._seed_gradient(grad))
-        for node in self._nodes_in_backward_order():
-            output_grads = sums.take_outputs(node)  # dL/d(output) of this op, complete: all its users came first
-            if output_grads is None:
-                continue  # no gradient reached this op
-            input_grads = node.backward(output_grads)  # the chain rule, by the op's hand-written backward
-            for tensor, input_grad in zip(node.inputs, input_grads):
-                if input_grad is not None and tensor.requires_grad:
-                    sums.add(tensor, input_grad)
-        for leaf, leaf_grad in sums.leaf_sums():  # leaves last, so that a weight's per-step terms are summed at once
-            leaf._accumulate(leaf_grad)
-
-    def _nodes_in_backward_order(self) -> list[Node]:
-        """The recorded ops that ``self`` came from, each before the ops that produced its inputs.
-
-        A topological sort: a depth-first walk from ``self``'s op toward the leaves puts every op after the ops
-        that produced its inputs (post-order); reversed, every op comes after all ops that use its outputs, so its
-        output gradients are complete when the sweep reaches it. Iterative, because a long sequence's graph is far
-        deeper than Python's recursion limit.
-        """
-        if self._node is None:
-            return []
-        order, visited, stack = [], {self._node}, [(self._node, iter(self._node.inputs))]
+        # 1. Topological order. A depth-first walk from this tensor's op toward the leaves appends every op after
+        #    the ops that produced its inputs; reversed, every op comes after all the ops that use its outputs.
+        #    (A loop with a stack, not recursion: a long sequence's graph is deeper than Python's recursion limit.)
+        order, visited = [], {self._node}
+        stack = [] if self._node is None else [(self._node, iter(self._node.inputs))]
         while stack:
             node, inputs = stack[-1]
             for tensor in inputs:
@@ -161,11 +142,23 @@ class Tensor:
                     visited.add(parent)
                     stack.append((parent, iter(parent.inputs)))
                     break
-            else:  # all of this op's inputs are placed: the op goes after them
+            else:  # every input's op is placed: this op goes after them
                 stack.pop()
                 order.append(node)
-        order.reverse()
-        return order
+        # 2. The chain rule, op by op in that order: an op's output gradients are complete when it is reached (all
+        #    its users came first); its own backward turns them into its inputs' gradients. Where gradients meet
+        #    (a tensor used twice) they are summed, by ``accumulate.GradientSums``.
+        sums = GradientSums()
+        sums.add(self, self._seed_gradient(grad))
+        for node in reversed(order):
+            output_grads = sums.take_outputs(node)
+            if output_grads is None:
+                continue  # no gradient reached this op
+            for tensor, input_grad in zip(node.inputs, node.backward(output_grads)):
+                if input_grad is not None and tensor.requires_grad:
+                    sums.add(tensor, input_grad)
+        for leaf, leaf_grad in sums.leaf_sums():  # leaves last, so that a weight's per-step terms are summed at once
+            leaf._accumulate(leaf_grad)
 
     def _seed_gradient(self, grad) -> np.ndarray:
         """dL/d(self) to start the sweep from: 1 for a single number, else the ``grad`` given (checked)."""

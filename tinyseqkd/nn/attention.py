@@ -1,4 +1,5 @@
-"""Luong global attention with the "general" score (Luong, Pham & Manning 2015, Sec. 3.1).
+"""Luong global attention with the "general" score (Luong, Pham & Manning 2015, their Sec. 3.1), as in the model of
+Kim & Rush 2016, Sec. 2.1.
 
 At decoder step j, with h_j the top decoder state and h̄_1..h̄_S the encoder outputs of the (padded) source::
 
