@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import os
 
+from tinyseqkd.errors import ConfigError
+
 ENVIRONMENT_VARIABLE = "TINYSEQKD_KERNELS"
 CHOICES = ("numba", "numpy")
 
@@ -65,8 +67,6 @@ class _Restore:
 
 def choice_from_environment(environ=os.environ) -> str:
     """The choice ``TINYSEQKD_KERNELS`` asks for (unset or empty: numba); a wrong value is a clear error."""
-    from tinyseqkd.errors import ConfigError
-
     value = environ.get(ENVIRONMENT_VARIABLE, "").strip().lower() or "numba"
     if value not in CHOICES:
         raise ConfigError(f"the environment variable {ENVIRONMENT_VARIABLE}={environ[ENVIRONMENT_VARIABLE]!r} "
