@@ -8,11 +8,17 @@ that is ``sums[key] = sums.get(key, 0) + grad``. Two things make it faster, and 
    attention's W_c) receives one gradient ``a_tᵀ g_t`` per step: T small matrix products. An op may hand back an
    :class:`OuterProduct` (a and g, unmultiplied) instead; the sums keep the factors and, when the weight's gradient
    is taken, multiply them once as ``[a_1; …; a_T]ᵀ [g_1; …; g_T]``, one large product that BLAS runs near its
-   peak. Measured (one thread, batch 64, H = 256, T = 20, W_hh 256 × 1024): MEASURE_OUTER.
+   peak. Measured on one thread, for W_hh (256 × 1024) over 20 steps of a batch of 64: 12.4 ms as 20 products,
+   8.9 ms as one; on the whole forward + backward of a 2-layer, 256-unit LSTM over 64 × 20 steps, 102 → 98 ms.
 2. **In-place accumulation.** The first gradient to arrive is kept as it is, without a copy (it may be a view that
    an op still uses, so it is never written to). From the second on, they are summed into an array of our own with
-   ``+=``, instead of allocating a fresh array for every addition. The encoder outputs and attention keys
-   (B, S, H) receive one gradient from every decoder step: MEASURE_INPLACE.
+   ``+=``, instead of allocating a fresh array for every addition. The encoder outputs and the attention keys
+   (B, S, H) receive one gradient from every decoder step: summing 20 of shape (64, 30, 256) takes 3.7 ms with a
+   fresh array per addition, 2.7 ms in place.
+
+On a whole training step of the 2 × 256 model (vocabulary 8,000, 64 × 25 tokens, one thread) each saves about 2%:
+652 ms without the deferred products, 648 ms without the in-place sums, 637 ms with both. Small, but kept here, in
+one place, the rest of the autograd does not need to know about either.
 
 A key is ``(node, output index)`` for the result of a recorded op, or the tensor itself for a leaf.
 """
