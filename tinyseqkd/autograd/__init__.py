@@ -36,6 +36,7 @@ Affine         tinyseqkd.autograd.fused    x W + b (fused; used by nn.Linear and
 LogSoftmax     tinyseqkd.autograd.fused    log-softmax over the last axis (fused; kernels/softmax.py)
 LSTMStep       tinyseqkd.nn.lstm           h W_hh added, then the LSTM cell's gates (fused; kernels/lstm.py)
 AttentionStep  tinyseqkd.nn.attention      one step of Luong attention (fused; kernels/attention.py)
+WordKDLoss     tinyseqkd.distill.word_kd   the Word-KD loss of Kim & Rush 2016, Sec. 3.1 (fused)
 =============  ==========================  ============================================================
 """
 

@@ -1,10 +1,11 @@
 """The arithmetic primitives: each a Function with a forward and a hand-written backward.
 
 This file and ``shapes.py`` hold the primitives (tinygrad and micrograd keep theirs short too). Subtraction,
-division, softmax, the losses and the layers are composed from them, so their gradients come for free. Four more
-ops have a hand-written backward because a benchmark showed that fusing them pays: ``Affine`` and ``LogSoftmax``
-(``fused.py``), ``LSTMStep`` (``tinyseqkd/nn/lstm.py``) and ``AttentionStep`` (``tinyseqkd/nn/attention.py``). The
-whole list, every Function in tinyseqkd and the module it lives in, is the table in ``tinyseqkd/autograd/__init__.py``.
+division, softmax, the losses and the layers are composed from them, so their gradients come for free. A few more
+ops have a hand-written backward because a benchmark showed that fusing them pays: the model runs on ``Affine`` and
+``LogSoftmax`` (``fused.py``), ``LSTMStep`` (``tinyseqkd/nn/lstm.py``) and ``AttentionStep``
+(``tinyseqkd/nn/attention.py``). The whole list, every Function in tinyseqkd and the module it lives in, is the
+table in ``tinyseqkd/autograd/__init__.py``.
 The arithmetic is here:
 
 =============  =========================================  ===================================================
