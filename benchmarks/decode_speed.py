@@ -50,7 +50,7 @@ def random_model(config_name: str, vocab_size: int = 8000):
     from tinyseqkd.model import ModelArgs, Seq2Seq
 
     m = load_config(config_name).model
-    args = ModelArgs(vocab_size, vocab_size, m.embedding_size, m.hidden_size, m.layers, m.dropout, m.init_scale)
+    args = ModelArgs.from_config(m, vocab_size, vocab_size)
     return Seq2Seq(args, np.random.default_rng(0)).eval()
 
 

@@ -1,27 +1,57 @@
 """Configuration: TOML files shipped in the package, checked key by key, overridable from the command line.
 
 A config has three sections, each a dataclass below: ``[data]`` (corpus and text processing), ``[model]`` (the
-network's shape) and ``[train]`` (optimisation, validation, stopping). Every key has a default and a one-line
-description here; ``configs/reference.toml`` lists them all with comments (a test keeps the two in step).
+network's shape, which :class:`tinyseqkd.model.ModelArgs` extends by the vocabulary sizes) and ``[train]``
+(optimisation, validation, stopping). Every key has a default, a one-line description and its allowed values here;
+``configs/reference.toml`` lists them all with comments (a test keeps the two in step).
 
-Names are checked, not guessed: an unknown key is rejected with the nearest valid names, and a value of the wrong
-kind (``lr = "fast"``) with the kind it should be. On the command line ``--train.lr=0.5`` sets one key; a bare
-``--lr=0.5`` works when the key name is unique across sections.
+Names are checked, not guessed: an unknown key is rejected with the nearest valid names, a value of the wrong kind
+(``lr = "fast"``) with the kind it should be, and a number out of range (``batch_size = 0``) with its range. On
+the command line ``--train.lr=0.5`` sets one key; a bare ``--lr=0.5`` works when the key name is unique across
+sections.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 
 from tinyseqkd.errors import ConfigError
 
 
-def _key(default, help: str, choices: tuple = ()):  # noqa: A002
-    return field(default=default, metadata={"help": help, "choices": choices})
+@dataclass(frozen=True)
+class Range:
+    """The values a number key allows: from ``low`` to ``high``, each end included unless marked open."""
+
+    low: float = 0
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = True
+
+    def __contains__(self, value) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def __str__(self) -> str:
+        if self.high == math.inf:
+            return f"{'>' if self.low_open else '≥'} {self.low:g}"
+        return f"in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+
+
+NON_NEGATIVE = Range(0)  # counts and limits where 0 means "none" or "no limit"
+AT_LEAST_ONE = Range(1)
+POSITIVE = Range(0, low_open=True)
+
+
+def _key(default, help: str, choices: tuple = (), allowed: Range = NON_NEGATIVE):  # noqa: A002
+    """A config key: its default, a one-line description, and its allowed values (``choices`` for text keys,
+    ``allowed`` for numbers)."""
+    return field(default=default, metadata={"help": help, "choices": choices, "allowed": allowed})
 
 
 @dataclass
@@ -36,26 +66,32 @@ class DataConfig:
     bpe_merges: int = _key(8000, "joint BPE merges learned on the training text (0 = whole words)")
     src_vocab_size: int = _key(8000, "source vocabulary size, special tokens included (0 = everything seen)")
     tgt_vocab_size: int = _key(8000, "target vocabulary size, special tokens included (0 = everything seen)")
-    min_freq: int = _key(1, "drop tokens seen fewer times than this from the vocabularies")
+    min_freq: int = _key(1, "drop tokens seen fewer times than this from the vocabularies", allowed=AT_LEAST_ONE)
 
 
-@dataclass
-class ModelSection:
-    embedding_size: int = _key(256, "word embedding size (source and target)")
-    hidden_size: int = _key(256, "LSTM and attention size H")
-    layers: int = _key(2, "LSTM layers in the encoder and in the decoder")
-    dropout: float = _key(0.3, "dropout between LSTM layers and on the attentional state h~")
-    init_scale: float = _key(0.1, "initial weights uniform in [-init_scale, init_scale]")
+@dataclass(frozen=True, kw_only=True)
+class ModelConfig:
+    """The network's shape. :class:`tinyseqkd.model.ModelArgs` is this plus the vocabulary sizes the text pipeline
+    fixes; frozen because a built model's shape cannot change (the loader replaces the section instead)."""
+
+    embedding_size: int = _key(256, "word embedding size (source and target)", allowed=AT_LEAST_ONE)
+    hidden_size: int = _key(256, "LSTM and attention size H", allowed=AT_LEAST_ONE)
+    layers: int = _key(2, "LSTM layers in the encoder and in the decoder", allowed=AT_LEAST_ONE)
+    dropout: float = _key(0.3, "dropout between LSTM layers and on the attentional state h~", allowed=Range(0, 1))
+    init_scale: float = _key(0.1, "initial weights uniform in [-init_scale, init_scale]", allowed=POSITIVE)
 
 
 @dataclass
 class TrainConfig:
     optimizer: str = _key("sgd", "sgd (the paper: lr 1.0, halved on plateau) or adam", ("sgd", "adam"))
-    lr: float = _key(1.0, "learning rate")
-    lr_decay: float = _key(0.5, "multiply the rate by this when the validation score stops improving (1 = never)")
+    lr: float = _key(1.0, "learning rate", allowed=POSITIVE)
+    lr_decay: float = _key(0.5, "multiply the rate by this when the validation score stops improving (1 = never)",
+                           allowed=Range(0, 1, low_open=True, high_open=False))
     decay_patience: int = _key(0, "validations without improvement tolerated before decaying the rate")
-    batch_size: int = _key(64, "sentences per batch (or tokens, see batch_by)")
+    batch_size: int = _key(64, "sentences per batch (or tokens, see batch_by)", allowed=AT_LEAST_ONE)
     batch_by: str = _key("sentences", "what batch_size counts: sentences or tokens", ("sentences", "tokens"))
+    normalize: str = _key("sentences", "divide a batch's summed loss by its sentences (the paper's; SGD lr 1.0 and "
+                          "clip 5 assume it) or by the epoch's mean target tokens per batch", ("sentences", "tokens"))
     clip: float = _key(5.0, "clip the global gradient norm to this (0 = no clipping)")
     max_epochs: int = _key(10, "stop after this many passes over the training data (0 = no limit)")
     max_steps: int = _key(0, "stop after this many updates (0 = no limit)")
@@ -73,7 +109,7 @@ class TrainConfig:
 @dataclass
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
-    model: ModelSection = field(default_factory=ModelSection)
+    model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def to_dict(self) -> dict:
@@ -122,9 +158,8 @@ def config_from_dict(raw: dict, where: str = "config") -> Config:
             raise ConfigError(f"{where}: unknown section [{section_name}]{_nearest(section_name, SECTIONS)}")
         if not isinstance(values, dict):
             raise ConfigError(f"{where}: [{section_name}] must be a table of keys")
-        section = getattr(config, section_name)
         for key, value in values.items():
-            _set(section, section_name, key, value, where)
+            _set(config, section_name, key, value, where)
     return config
 
 
@@ -136,9 +171,8 @@ def apply_overrides(config: Config, overrides) -> None:
             raise ConfigError(f"option {item!r}: write overrides as --section.key=value (e.g. --train.lr=0.5)")
         name, value = text.split("=", 1)
         section_name, key = _locate(name.replace("-", "_"), item)
-        section = getattr(config, section_name)
-        spec = _field(section, key)
-        _set(section, section_name, key, _parse_text(value, spec.type) if spec else value, f"option {item!r}")
+        spec = _field(getattr(config, section_name), key)
+        _set(config, section_name, key, _parse_text(value, spec.type) if spec else value, f"option {item!r}")
 
 
 def _locate(name: str, item: str) -> tuple[str, str]:
@@ -164,7 +198,9 @@ def _field(section, key):
     return None
 
 
-def _set(section, section_name: str, key: str, value, where: str) -> None:
+def _set(config: Config, section_name: str, key: str, value, where: str) -> None:
+    """Check ``value`` against the key's kind and allowed values, then set it (naming ``where`` on error)."""
+    section = getattr(config, section_name)
     spec = _field(section, key)
     if spec is None:
         names = [f.name for f in fields(section)]
@@ -179,9 +215,11 @@ def _set(section, section_name: str, key: str, value, where: str) -> None:
     if choices and value not in choices:
         raise ConfigError(f"{where}: {section_name}.{key} = {value!r} is not one of {', '.join(choices)}"
                           f"{_nearest(str(value), choices)}")
-    if expected in (int, float) and value < 0:
-        raise ConfigError(f"{where}: {section_name}.{key} must not be negative, got {value!r}")
-    setattr(section, key, value)
+    allowed = spec.metadata["allowed"]
+    if expected in (int, float) and value not in allowed:
+        raise ConfigError(f"{where}: {section_name}.{key} must be {allowed} ({spec.metadata['help']}), "
+                          f"got {value!r}")
+    setattr(config, section_name, replace(section, **{key: value}))
 
 
 def _parse_text(text: str, kind: str):

@@ -98,7 +98,7 @@ def greedy_decode(model, src: np.ndarray, src_lengths: np.ndarray, max_len_ratio
     with evaluation_mode(model):
         encoded = model.encode(src, src_lengths)
         alive, row_encoded = np.arange(B), encoded
-        h_tilde, states = model.initial_feed(B), encoded.final_states
+        h_tilde, states = model.initial_h_tilde(B), encoded.final_states
         prev = np.full(B, BOS, dtype=np.int64)
         for t in range(outputs.shape[1]):
             h_tilde, states, _ = model.decode_step(prev, h_tilde, states, row_encoded)
@@ -134,7 +134,7 @@ def beam_search(model, src: np.ndarray, src_lengths: np.ndarray, beam_size: int 
         encoded = model.encode(src, src_lengths)
         alive = np.arange(B)  # the sentences still decoding, in their batch order
         row_encoded = encoded  # the encoder outputs of every decoder row
-        h_tilde, states = model.initial_feed(B), encoded.final_states
+        h_tilde, states = model.initial_h_tilde(B), encoded.final_states
         prev = np.full(B, BOS, dtype=np.int64)
         beam_scores = np.zeros((B, 1), np.float32)  # one row per sentence at the first step
         for t in range(record.max_steps):

@@ -1,6 +1,6 @@
 """The paper's model: an LSTM encoder–decoder with Luong global attention and input feeding.
 
-Kim & Rush (2016, Sec. 2 and 5) use the attentional model of Luong, Pham & Manning (2015), global attention with
+Kim & Rush (2016, Sec. 2.1) use the attentional model of Luong, Pham & Manning (2015), global attention with
 the "general" score and input feeding. For a source s_1..s_S and target y_1..y_T::
 
     h̄_1..h̄_S      = LSTM_enc(emb(s_1..s_S))                    n layers, unidirectional
@@ -11,6 +11,9 @@ the "general" score and input feeding. For a source s_1..s_S and target y_1..y_T
     p(y_j | y_<j, s) = softmax(W_o h̃_j + b)
 
 with y_0 = <s>, h̃_0 = 0, uniform initialisation in ±0.1 and dropout between LSTM layers and on h̃_j.
+
+h̃_j, the *attentional state*, is ``h_tilde`` everywhere in the code. **Input feeding** is its second use: besides
+predicting y_j, h̃_j joins the next step's decoder input, so the decoder knows where it attended before.
 
 The first decoder layer's input product is written as two: ``[emb(y_{j-1}); h̃_{j-1}] W_ih = emb(y_{j-1}) W_emb +
 h̃_{j-1} W_feed`` — the same numbers, but during teacher forcing every step's embedding share is computed at once,
@@ -30,23 +33,26 @@ import numpy as np
 from tinyseqkd.autograd import Tensor, concat, stack, unbind
 from tinyseqkd.autograd import functional as F
 from tinyseqkd.autograd.fused import log_softmax
+from tinyseqkd.config import ModelConfig
+from tinyseqkd.data.vocab import PAD
 from tinyseqkd.kernels.attention import length_mask
 from tinyseqkd.nn import LSTM, Dropout, Embedding, Linear, Module
 from tinyseqkd.nn.attention import GlobalAttention
 from tinyseqkd.nn.lstm import State
 
 
-@dataclass(frozen=True)
-class ModelArgs:
-    """Everything that fixes the model's shape; a checkpoint stores it to rebuild the model."""
+@dataclass(frozen=True, kw_only=True)
+class ModelArgs(ModelConfig):
+    """Everything that fixes the model's shape: a config's ``[model]`` section (embedding_size, hidden_size,
+    layers, dropout, init_scale; defaults and meaning in :class:`tinyseqkd.config.ModelConfig`) plus the vocabulary
+    sizes the text pipeline fixes. A checkpoint stores it to rebuild the model. Keywords only."""
 
     src_vocab_size: int
     tgt_vocab_size: int
-    embedding_size: int = 256
-    hidden_size: int = 256
-    layers: int = 2
-    dropout: float = 0.3
-    init_scale: float = 0.1
+
+    @classmethod
+    def from_config(cls, model: ModelConfig, src_vocab_size: int, tgt_vocab_size: int) -> "ModelArgs":
+        return cls(**asdict(model), src_vocab_size=src_vocab_size, tgt_vocab_size=tgt_vocab_size)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,7 +86,7 @@ class Seq2Seq(Module):
         self.tgt_embedding = Embedding(args.tgt_vocab_size, E, rng, init_scale=scale)
         self.encoder = LSTM(E, H, L, rng, dropout=p, init_scale=scale)
         self.decoder = LSTM(E, H, L, rng, dropout=p, init_scale=scale)  # input: emb(y_{j-1}) ...
-        self.input_feed = Linear(H, 4 * H, rng, bias=False, init_scale=scale)  # ... and h̃_{j-1}: input feeding
+        self.input_feed = Linear(H, 4 * H, rng, bias=False, init_scale=scale)  # ... and h̃_{j-1}: W_feed
         self.attention = GlobalAttention(H, rng, init_scale=scale)
         self.combine = Linear(2 * H, H, rng, bias=False, init_scale=scale)  # W_c
         self.generator = Linear(H, args.tgt_vocab_size, rng, init_scale=scale)  # W_o, b
@@ -93,24 +99,24 @@ class Seq2Seq(Module):
         memory, final_states = self.encoder(self.src_embedding(src), mask)
         return Encoded(memory, self.attention.keys(memory), np.asarray(src_lengths), final_states)
 
-    def initial_feed(self, batch_size: int) -> Tensor:
-        """h̃_0 = 0: the input-feeding vector before the first target word."""
+    def initial_h_tilde(self, batch_size: int) -> Tensor:
+        """h̃_0 = 0: the attentional state fed into the first decoder step, before any target word. → (B, H)"""
         return Tensor._wrap(np.zeros((batch_size, self.args.hidden_size), np.float32))
 
     def embedding_gates(self, ids: np.ndarray) -> Tensor:
         """emb(y) W_emb + b, the embedding's share of the first decoder layer's pre-activations: ids → (..., 4H)."""
         return self.decoder.layers[0].input_gates(self.tgt_embedding(ids))
 
-    def decode_step(self, prev_ids: np.ndarray, feed: Tensor, states: list[State], encoded: Encoded,
+    def decode_step(self, prev_ids: np.ndarray, h_tilde: Tensor, states: list[State], encoded: Encoded,
                     embedding_gates: Tensor | None = None):
-        """One decoder step. prev_ids: (B,) y_{j-1}; feed: (B, H) h̃_{j-1}; states: per-layer (h, c).
+        """One decoder step. prev_ids: (B,) y_{j-1}; h_tilde: (B, H) h̃_{j-1}; states: per-layer (h, c).
 
         Returns h̃_j (B, H), the new states, and the attention weights a_j (B, S). ``embedding_gates`` may pass
         :meth:`embedding_gates` of prev_ids already computed (teacher forcing does all steps at once).
         """
         if embedding_gates is None:
             embedding_gates = self.embedding_gates(prev_ids)
-        gates = embedding_gates + self.input_feed(feed)  # [emb(y_{j-1}); h̃_{j-1}] W_ih + b
+        gates = embedding_gates + self.input_feed(h_tilde)  # [emb(y_{j-1}); h̃_{j-1}] W_ih + b: input feeding
         h, states = self.decoder.step_from_input_gates(gates, states)  # (B, H)
         context, weights = self.attention(h, encoded.keys, encoded.memory, encoded.lengths)
         h_tilde = self.dropout(self.combine(concat([context, h], axis=-1)).tanh())  # (B, H)
@@ -126,15 +132,15 @@ class Seq2Seq(Module):
         encoded = self.encode(src, src_lengths)
         B, T = tgt_in.shape
         embedding_gates = unbind(self.embedding_gates(tgt_in), axis=1)  # T × (B, 4H), one matrix product
-        feed, states = self.initial_feed(B), encoded.final_states
+        h_tilde, states = self.initial_h_tilde(B), encoded.final_states
         outputs = []
         for j in range(T):
-            feed, states, _ = self.decode_step(tgt_in[:, j], feed, states, encoded, embedding_gates[j])
-            outputs.append(feed)
+            h_tilde, states, _ = self.decode_step(tgt_in[:, j], h_tilde, states, encoded, embedding_gates[j])
+            outputs.append(h_tilde)
         return self.log_probs(stack(outputs, axis=1))
 
     def loss(self, batch) -> tuple[Tensor, Tensor]:
         """Mean negative log-likelihood per target token of a :class:`~tinyseqkd.data.batching.Batch`, and the
         full log-probabilities (so that a distillation loss can be added without a second forward pass)."""
         log_probs = self(batch.src, batch.src_lengths, batch.tgt_in)
-        return F.nll_loss(log_probs, batch.tgt_out, pad_index=0), log_probs
+        return F.nll_loss(log_probs, batch.tgt_out, pad_index=PAD), log_probs

@@ -2,10 +2,20 @@
 
 One update (:meth:`Trainer.train_step`) is the whole of gradient descent::
 
-    zero the gradients → loss = objective(model, batch) → loss.backward() → clip ‖g‖ ≤ clip → optimizer.step()
+    zero the gradients → loss = objective(model, batch) → normalise → backward → clip ‖g‖ ≤ clip → step
 
-The objective is the mean negative log-likelihood of the gold words unless the caller passes another (word-level
-distillation adds a term against the teacher's distributions). Around that the trainer
+The objective returns the batch's loss as a mean per target token, the unit of every loss in the package: the
+negative log-likelihood of the gold words unless the caller passes another (word-level distillation adds a term
+against the teacher's distributions, :func:`tinyseqkd.distill.word_kd_objective`). The trainer turns it back into
+the batch's sum (× its target tokens) and divides that (``train.normalize``, see :func:`loss_normalizer`):
+
+- ``"sentences"``: by the batch's sentence count, as the authors' seq2seq-attn does; the paper's SGD lr 1.0 and
+  gradient clip 5 assume this scale (a gradient about tokens-per-sentence times larger than a per-token mean's).
+- ``"tokens"``: by the mean number of target tokens per batch in the current epoch — one constant, so every token
+  weighs the same in every batch (a per-batch mean would weigh a token of a batch of short verses several times
+  more than one of long verses) and the loss of an average batch is its mean per token.
+
+Around that the trainer
 
 - draws length-bucketed batches, shuffled each epoch by its own generator;
 - validates every ``validate_every`` updates (or each epoch), and once more when a limit ends the run:
@@ -30,9 +40,10 @@ from pathlib import Path
 import numpy as np
 
 from tinyseqkd import __version__
+from tinyseqkd.autograd import Tensor
 from tinyseqkd.checkpoint import load_checkpoint, restore, save_checkpoint
 from tinyseqkd.config import Config, apply_overrides, config_from_dict, to_toml
-from tinyseqkd.data.batching import make_batches
+from tinyseqkd.data.batching import Batch, make_batches
 from tinyseqkd.data.prepared import PreparedData, prepare
 from tinyseqkd.data.text_pipeline import TextPipeline
 from tinyseqkd.errors import ConfigError, TrainingError
@@ -42,9 +53,27 @@ from tinyseqkd.optim import OPTIMIZERS, HalveOnPlateau, clip_grad_norm
 
 
 def nll_objective(model, batch):
-    """The plain training loss: mean −log p(y_j | y_<j, s) over the batch's target tokens. Returns (loss, nll)."""
+    """The plain training loss: −log p(y_j | y_<j, s) averaged over the batch's target tokens (Sec. 2.1).
+
+    Returns (loss, nll): the loss to differentiate (a Tensor) and the NLL (a float, for the progress line), both
+    means per target token, as every objective's; the trainer normalises the loss (module docstring).
+    """
     loss, _ = model.loss(batch)
     return loss, loss.item()
+
+
+def loss_normalizer(batch: Batch, normalize: str, tokens_per_batch: float) -> float:
+    """What a batch's summed loss is divided by: its sentences, or the epoch's mean target tokens per batch."""
+    if normalize == "sentences":
+        return float(len(batch))
+    if normalize == "tokens":
+        return tokens_per_batch
+    raise ValueError(f"normalize must be 'sentences' or 'tokens', got {normalize!r}")
+
+
+def mean_tokens_per_batch(batches: list[Batch]) -> float:
+    """The target tokens (``</s>`` included) of an epoch's batches, divided by their number."""
+    return sum(batch.n_tgt_tokens for batch in batches) / max(len(batches), 1)
 
 
 @dataclass
@@ -62,9 +91,7 @@ class Progress:
 
 
 def model_args_for(config: Config, pipeline: TextPipeline) -> ModelArgs:
-    m = config.model
-    return ModelArgs(len(pipeline.src_vocab), len(pipeline.tgt_vocab), m.embedding_size, m.hidden_size,
-                     m.layers, m.dropout, m.init_scale)
+    return ModelArgs.from_config(config.model, len(pipeline.src_vocab), len(pipeline.tgt_vocab))
 
 
 class Trainer:
@@ -85,6 +112,7 @@ class Trainer:
         self.optimizer = optimizer_class(self.model.named_parameters(), lr=t.lr)
         self.schedule = HalveOnPlateau(self.optimizer, factor=t.lr_decay, patience=t.decay_patience)
         self.progress = Progress()
+        self.tokens_per_batch: float | None = None  # this epoch's, for normalize = "tokens" (_epoch_batches)
         self._interrupted = False
 
     # ------------------------------------------------------------------ setup and resume
@@ -142,7 +170,7 @@ class Trainer:
 
     def _loop(self) -> None:
         t = self.config.train
-        window_tokens, window_start, window_loss, window_steps = 0, time.perf_counter(), 0.0, 0
+        window_tokens, window_start, window_nll = 0, time.perf_counter(), 0.0
         while self._stop_reason() is None:
             batches = self._epoch_batches()
             for batch in batches[self.progress.batch_in_epoch:]:
@@ -152,12 +180,11 @@ class Trainer:
                 self.progress.step += 1
                 self.progress.batch_in_epoch += 1
                 window_tokens += batch.n_tgt_tokens
-                window_loss += nll
-                window_steps += 1
+                window_nll += nll * batch.n_tgt_tokens
                 if t.log_every and self.progress.step % t.log_every == 0:
                     elapsed = time.perf_counter() - window_start
-                    self.log(self._progress_line(window_loss / window_steps, window_tokens / elapsed, len(batches)))
-                    window_tokens, window_start, window_loss, window_steps = 0, time.perf_counter(), 0.0, 0
+                    self.log(self._progress_line(window_nll / window_tokens, window_tokens / elapsed, len(batches)))
+                    window_tokens, window_start, window_nll = 0, time.perf_counter(), 0.0
                 if t.validate_every and self.progress.step % t.validate_every == 0:
                     self.validate()
                 if self._stop_reason() is not None:
@@ -175,13 +202,22 @@ class Trainer:
             self.data_rng.bit_generator.state = self.progress.epoch_rng_state
         train = self.dataset.splits["train"]
         t = self.config.train
-        return make_batches(train.src_ids, train.tgt_ids, batch_size=t.batch_size, batch_by=t.batch_by,
-                            rng=self.data_rng)
+        batches = make_batches(train.src_ids, train.tgt_ids, batch_size=t.batch_size, batch_by=t.batch_by,
+                               rng=self.data_rng)
+        self.tokens_per_batch = mean_tokens_per_batch(batches)
+        return batches
+
+    def batch_loss(self, batch) -> tuple[Tensor, float]:
+        """The loss to differentiate — the batch's summed loss ÷ :func:`loss_normalizer` — and its mean NLL."""
+        mean, nll = self.objective(self.model, batch)  # per target token
+        tokens_per_batch = self.tokens_per_batch or batch.n_tgt_tokens  # a batch outside an epoch is its own
+        divisor = loss_normalizer(batch, self.config.train.normalize, tokens_per_batch)
+        return mean * (batch.n_tgt_tokens / divisor), nll  # mean × tokens = the batch's sum
 
     def train_step(self, batch) -> float:
-        """One update on one batch; returns the batch's mean NLL per target token."""
+        """One update on one batch of the current epoch; returns the batch's mean NLL per target token."""
         self.optimizer.zero_grad()
-        loss, nll = self.objective(self.model, batch)
+        loss, nll = self.batch_loss(batch)
         if not (math.isfinite(nll) and math.isfinite(loss.item())):
             self._diverged(f"the loss is {loss.item()}")
         loss.backward()

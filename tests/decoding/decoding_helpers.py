@@ -15,7 +15,7 @@ PAD, UNK, BOS, EOS, A, B = range(6)  # the table model's vocabulary: the four sp
 class TableModel:
     """p(w | previous word) from a fixed table; missing entries have probability 0.
 
-    Implements what the decoders call — ``encode``, ``initial_feed``, ``decode_step``, ``log_probs``, ``eval``,
+    Implements what the decoders call — ``encode``, ``initial_h_tilde``, ``decode_step``, ``log_probs``, ``eval``,
     ``train`` — with the previous word as the whole "state" (carried in h̃) and uniform attention. ``steps``
     counts decoder steps, to check when decoding stops.
     """
@@ -40,10 +40,10 @@ class TableModel:
         memory = Tensor(np.zeros((len(src_lengths), src.shape[1], 1)))
         return Encoded(memory, memory, np.asarray(src_lengths), [])
 
-    def initial_feed(self, batch_size: int) -> Tensor:
+    def initial_h_tilde(self, batch_size: int) -> Tensor:
         return Tensor(np.zeros((batch_size, 1)))
 
-    def decode_step(self, prev_ids, feed, states, encoded):
+    def decode_step(self, prev_ids, h_tilde, states, encoded):
         self.steps += 1
         lengths = encoded.lengths[:, None]
         weights = (np.arange(encoded.memory.shape[1]) < lengths) / lengths
@@ -84,8 +84,8 @@ def make_checkpoint(path, *, corpus="synthetic:reverse", tgt_vocab_size=None, dr
     """Save a random model with a pipeline fitted on SOURCES/TARGETS, as ``tinyseqkd train`` would (its config names
     ``corpus``). ``tgt_vocab_size`` makes the model disagree with the pipeline; ``drop`` removes header keys."""
     pipeline = TextPipeline.fit(SOURCES, TARGETS, bpe_merges=0, src_vocab_size=None, tgt_vocab_size=None)
-    args = ModelArgs(len(pipeline.src_vocab), tgt_vocab_size or len(pipeline.tgt_vocab), embedding_size=8,
-                     hidden_size=12, layers=1, dropout=0.0, init_scale=0.8)
+    args = ModelArgs(src_vocab_size=len(pipeline.src_vocab), tgt_vocab_size=tgt_vocab_size or len(pipeline.tgt_vocab),
+                     embedding_size=8, hidden_size=12, layers=1, dropout=0.0, init_scale=0.8)
     model = Seq2Seq(args, np.random.default_rng(0))
     model.generator.bias.data[EOS] -= 3.0  # random weights would mostly say </s> at once: make outputs longer
     config = Config()

@@ -168,9 +168,9 @@ def test_attention_of_a_hypothesis_is_what_the_decoder_computes_when_fed_that_hy
         np.testing.assert_allclose(h.attention.sum(axis=1), 1.0, rtol=1e-5)
         with no_grad():
             encoded = model.encode(src[b:b + 1, :lengths[b]], lengths[b:b + 1])
-            feed, states, prev = model.initial_feed(1), encoded.final_states, np.array([BOS])
+            h_tilde, states, prev = model.initial_h_tilde(1), encoded.final_states, np.array([BOS])
             for j, word in enumerate(list(h.ids) + [EOS]):
-                feed, states, weights = model.decode_step(prev, feed, states, encoded)
+                h_tilde, states, weights = model.decode_step(prev, h_tilde, states, encoded)
                 np.testing.assert_allclose(h.attention[j], weights.data[0], rtol=1e-4, atol=1e-6)
                 prev = np.array([word])
 

@@ -58,10 +58,10 @@ def test_decode_step_reproduces_teacher_forcing():
     with no_grad():
         forced = model(SRC, SRC_LENGTHS, TGT_IN).data
         encoded = model.encode(SRC, SRC_LENGTHS)
-        feed, states = model.initial_feed(3), encoded.final_states
+        h_tilde, states = model.initial_h_tilde(3), encoded.final_states
         for j in range(TGT_IN.shape[1]):
-            feed, states, weights = model.decode_step(TGT_IN[:, j], feed, states, encoded)
-            np.testing.assert_allclose(model.log_probs(feed).data, forced[:, j], rtol=1e-5, atol=1e-6)
+            h_tilde, states, weights = model.decode_step(TGT_IN[:, j], h_tilde, states, encoded)
+            np.testing.assert_allclose(model.log_probs(h_tilde).data, forced[:, j], rtol=1e-5, atol=1e-6)
             assert np.all(weights.data[1, 1:] == 0)
 
 

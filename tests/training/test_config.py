@@ -1,5 +1,8 @@
 """Configs: the reference lists every key, shipped configs load, and bad names or values get clear errors."""
 
+import os
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -33,12 +36,69 @@ def test_resolved_config_round_trips_through_toml():
     ("--trian.lr=1", r"unknown section 'trian'; did you mean train"),
     ("--train.lr=fast", r"train\.lr must be float .*got 'fast'"),
     ("--train.optimizer=adamw", r"'adamw' is not one of sgd, adam; did you mean adam"),
-    ("--train.batch_size=-3", r"must not be negative"),
+    ("--train.batch_size=-3", r"train\.batch_size must be ≥ 1 \(sentences per batch.*got -3"),
     ("--train.lr", r"write overrides as --section\.key=value"),
 ])
 def test_bad_overrides_name_the_option_and_the_fix(override, message):
     with pytest.raises(ConfigError, match=message):
         load_config("toy-reverse", [override])
+
+
+@pytest.mark.parametrize("override, allowed", [
+    ("--train.batch_size=0", "≥ 1"),
+    ("--train.lr=0", "> 0"),
+    ("--train.lr=nan", "> 0"),
+    ("--train.lr_decay=0", r"in \(0, 1\]"),
+    ("--train.lr_decay=1.5", r"in \(0, 1\]"),
+    ("--train.clip=-1", "≥ 0"),
+    ("--train.seed=-1", "≥ 0"),
+    ("--model.dropout=1", r"in \[0, 1\)"),
+    ("--model.layers=0", "≥ 1"),
+    ("--model.hidden_size=0", "≥ 1"),
+    ("--model.init_scale=0", "> 0"),
+    ("--data.min_freq=0", "≥ 1"),
+])
+def test_numbers_out_of_range_name_the_key_and_the_allowed_range(override, allowed):
+    key = override[2:].split("=")[0].replace(".", r"\.")
+    with pytest.raises(ConfigError, match=rf"option '{override}': {key} must be {allowed} \(.*\), got"):
+        load_config("toy-reverse", [override])
+
+
+def test_edges_of_the_ranges_are_allowed():
+    config = load_config("toy-reverse", ["--train.batch_size=1", "--train.lr_decay=1", "--model.dropout=0",
+                                         "--train.clip=0", "--data.max_len=0"])
+    assert (config.train.batch_size, config.train.lr_decay, config.model.dropout) == (1, 1.0, 0.0)
+
+
+def test_out_of_range_value_in_a_file_names_the_file(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text("[model]\ndropout = 1.2\n")
+    with pytest.raises(ConfigError, match=r"mine\.toml: model\.dropout must be in \[0, 1\)"):
+        load_config(str(path))
+
+
+def test_batch_size_zero_on_the_command_line_is_a_one_line_config_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "tinyseqkd", "train", "toy-reverse", "--threads", "1",
+                             "--out", str(tmp_path / "run"), "--train.batch_size=0"],
+                            capture_output=True, text=True, timeout=120, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "train.batch_size must be ≥ 1" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_model_section_is_the_model_args_without_the_vocabularies():
+    from dataclasses import fields
+
+    from tinyseqkd.config import ModelConfig
+    from tinyseqkd.model import ModelArgs
+
+    config = load_config("toy-reverse", ["--model.layers=2"])
+    args = ModelArgs.from_config(config.model, src_vocab_size=11, tgt_vocab_size=12)
+    assert isinstance(args, ModelConfig) and args.layers == 2 and args.hidden_size == config.model.hidden_size
+    assert {f.name for f in fields(ModelArgs)} - {f.name for f in fields(ModelConfig)} == {"src_vocab_size",
+                                                                                          "tgt_vocab_size"}
+    assert ModelArgs.from_dict(args.to_dict()) == args
 
 
 def test_bad_config_file_names_the_file_and_key(tmp_path):
