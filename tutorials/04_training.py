@@ -76,7 +76,9 @@ def main(quick: bool, overrides: list[str]) -> None:
 
     section("Summary")
     print("The encoder reads, the decoder writes while attending; the trainer runs zero_grad → loss → backward →\n"
-          "clip → step, validates, keeps the best checkpoint and can resume exactly.")
+          "clip → step, validates, keeps the best checkpoint and can resume exactly. The loss is the batch's summed\n"
+          "−log p(y_j) divided by its sentences (train.normalize = \"sentences\", the paper's) or by the epoch's\n"
+          "mean tokens per batch (\"tokens\").")
     print("\nExercises:\n"
           "  1. Run this tutorial with --model.hidden_size=16: does the reverse task still reach 100 BLEU?\n"
           "  2. Run it with --data.corpus=synthetic:copy: what does the attention look like now?\n"
