@@ -30,11 +30,11 @@ def torch_beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, beam_
     best_row = torch.zeros(B, dtype=torch.long)
     alive = torch.arange(B)
     rows_memory, rows_keys, rows_mask = memory, keys, mask
-    feed = torch.zeros(B, model.hidden_size)
+    h_tilde = torch.zeros(B, model.hidden_size)
     prev = torch.full((B,), BOS, dtype=torch.long)
     scores = torch.zeros(B, 1)
     for t in range(steps):
-        h_tilde, states, _ = model.decode_step(prev, feed, states, rows_memory, rows_keys, rows_mask)
+        h_tilde, states, _ = model.decode_step(prev, h_tilde, states, rows_memory, rows_keys, rows_mask)
         n, k = scores.shape
         log_probs = torch.log_softmax(model.generator(h_tilde), dim=-1).view(n, k, -1)
         V = log_probs.shape[2]
@@ -64,7 +64,7 @@ def torch_beam_search(model, src: torch.Tensor, src_lengths: torch.Tensor, beam_
         live = torch.nonzero(~done)[:, 0]
         keep_rows = (live[:, None] * k + next_parents[live]).view(-1)
         states = [(h.index_select(0, keep_rows), c.index_select(0, keep_rows)) for h, c in states]
-        feed, prev, scores = h_tilde.index_select(0, keep_rows), next_tokens[live].view(-1), next_scores[live]
+        h_tilde, prev, scores = h_tilde.index_select(0, keep_rows), next_tokens[live].view(-1), next_scores[live]
         if t == 0 or len(live) < n:
             alive = alive[live]
             sentence_rows = alive.repeat_interleave(K)

@@ -48,8 +48,8 @@ class TorchSeq2Seq(nn.Module):
         mask = torch.arange(src.shape[1])[None, :] < src_lengths[:, None]
         return memory, keys, mask, [(h[i], c[i]) for i in range(self.layers)]
 
-    def decode_step(self, prev, feed, states, memory, keys, mask):
-        x = torch.cat([self.tgt_embedding(prev), feed], dim=-1)
+    def decode_step(self, prev, h_tilde, states, memory, keys, mask):
+        x = torch.cat([self.tgt_embedding(prev), h_tilde], dim=-1)
         new_states = []
         for i, cell in enumerate(self.cells):
             if i > 0:
@@ -65,11 +65,11 @@ class TorchSeq2Seq(nn.Module):
 
     def forward(self, src, src_lengths, tgt_in):
         memory, keys, mask, states = self.encode(src, src_lengths)
-        feed = torch.zeros(src.shape[0], self.hidden_size)
+        h_tilde = torch.zeros(src.shape[0], self.hidden_size)
         outputs = []
         for j in range(tgt_in.shape[1]):
-            feed, states, _ = self.decode_step(tgt_in[:, j], feed, states, memory, keys, mask)
-            outputs.append(feed)
+            h_tilde, states, _ = self.decode_step(tgt_in[:, j], h_tilde, states, memory, keys, mask)
+            outputs.append(h_tilde)
         return torch.log_softmax(self.generator(torch.stack(outputs, dim=1)), dim=-1)
 
 

@@ -72,7 +72,8 @@ class DataConfig:
 @dataclass(frozen=True, kw_only=True)
 class ModelConfig:
     """The network's shape. :class:`tinyseqkd.model.ModelArgs` is this plus the vocabulary sizes the text pipeline
-    fixes; frozen because a built model's shape cannot change (the loader replaces the section instead)."""
+    fixes. Keywords only (so that ModelArgs can take the two sizes first); frozen because a built model's shape
+    cannot change (the loader replaces the section instead of editing it)."""
 
     embedding_size: int = _key(256, "word embedding size (source and target)", allowed=AT_LEAST_ONE)
     hidden_size: int = _key(256, "LSTM and attention size H", allowed=AT_LEAST_ONE)

@@ -41,11 +41,12 @@ from tinyseqkd.nn.attention import GlobalAttention
 from tinyseqkd.nn.lstm import State
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class ModelArgs(ModelConfig):
     """Everything that fixes the model's shape: a config's ``[model]`` section (embedding_size, hidden_size,
-    layers, dropout, init_scale; defaults and meaning in :class:`tinyseqkd.config.ModelConfig`) plus the vocabulary
-    sizes the text pipeline fixes. A checkpoint stores it to rebuild the model. Keywords only."""
+    layers, dropout, init_scale; defaults and meaning in :class:`tinyseqkd.config.ModelConfig`, given by keyword)
+    plus the vocabulary sizes the text pipeline fixes: ``ModelArgs(src_vocab_size, tgt_vocab_size, layers=1, …)``.
+    A checkpoint stores it to rebuild the model."""
 
     src_vocab_size: int
     tgt_vocab_size: int

@@ -84,8 +84,8 @@ def make_checkpoint(path, *, corpus="synthetic:reverse", tgt_vocab_size=None, dr
     """Save a random model with a pipeline fitted on SOURCES/TARGETS, as ``tinyseqkd train`` would (its config names
     ``corpus``). ``tgt_vocab_size`` makes the model disagree with the pipeline; ``drop`` removes header keys."""
     pipeline = TextPipeline.fit(SOURCES, TARGETS, bpe_merges=0, src_vocab_size=None, tgt_vocab_size=None)
-    args = ModelArgs(src_vocab_size=len(pipeline.src_vocab), tgt_vocab_size=tgt_vocab_size or len(pipeline.tgt_vocab),
-                     embedding_size=8, hidden_size=12, layers=1, dropout=0.0, init_scale=0.8)
+    args = ModelArgs(len(pipeline.src_vocab), tgt_vocab_size or len(pipeline.tgt_vocab), embedding_size=8,
+                     hidden_size=12, layers=1, dropout=0.0, init_scale=0.8)
     model = Seq2Seq(args, np.random.default_rng(0))
     model.generator.bias.data[EOS] -= 3.0  # random weights would mostly say </s> at once: make outputs longer
     config = Config()

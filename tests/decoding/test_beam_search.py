@@ -86,7 +86,7 @@ def test_a_random_seq2seq_that_favours_padding_and_start_never_outputs_them(seed
     model.generator.bias.data[[PAD, BOS]] += 4.0
     src, lengths = random_sources(seed + 1, n=6)
     with no_grad():  # the model does prefer them: they are its most likely first words
-        first = model.log_probs(model.decode_step(np.full(6, BOS), model.initial_feed(6),
+        first = model.log_probs(model.decode_step(np.full(6, BOS), model.initial_h_tilde(6),
                                                   model.encode(src, lengths).final_states,
                                                   model.encode(src, lengths))[0]).data
     assert set(first.argmax(axis=-1)) <= {PAD, BOS}
