@@ -55,7 +55,7 @@ def random_model(config_name: str, vocab_size: int = 8000):
 
 
 def load_model(checkpoint: str):
-    from tinyseqkd.translate import load_translator
+    from tinyseqkd.translator import load_translator
 
     translator = load_translator(checkpoint)
     return translator.model, translator.pipeline

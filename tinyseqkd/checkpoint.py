@@ -3,21 +3,20 @@
 One file holds everything a run needs to continue exactly:
 
 - ``model/<name>`` — every parameter; ``optim/<key>`` — optimizer arrays (Adam moments, pruning masks);
-- ``__header__`` — UTF-8 JSON: format name and version, tinyseqkd version, model arguments, config, step, best
-  score, optimizer scalars, the state of every random generator, and whatever else the caller adds (the text
-  pipeline, for instance).
+- ``__header__`` — UTF-8 JSON: format name and version, tinyseqkd version, the CPU threads in force, model
+  arguments, config, step, best score, optimizer scalars, the state of every random generator, and whatever else
+  the caller adds (the text pipeline, for instance).
 
-Saving writes a temporary file beside the target and ``os.replace``-s it into place, so a crash mid-save leaves the
-previous checkpoint intact. Loading uses ``numpy.load(allow_pickle=False)``: a checkpoint can never run code. A
-truncated, corrupt or foreign file, or one written by a newer format version, raises :class:`CheckpointError`
-with one message naming the file and what is wrong.
+Saving goes through :func:`tinyseqkd.textfiles.open_atomically` (a temporary file beside the target, renamed into
+place), so a crash mid-save leaves the previous checkpoint intact; the file gets the umask's mode, like any other.
+Loading uses ``numpy.load(allow_pickle=False)``: a checkpoint can never run code. A truncated, corrupt or foreign
+file, or one written by a newer format version, raises :class:`CheckpointError` with one message naming the file
+and what is wrong.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,8 @@ import numpy as np
 
 from tinyseqkd import __version__
 from tinyseqkd.errors import CheckpointError
+from tinyseqkd.textfiles import open_atomically
+from tinyseqkd.threads import threads_in_force
 
 FORMAT_NAME = "tinyseqkd-checkpoint"
 FORMAT_VERSION = 1
@@ -53,7 +54,8 @@ def save_checkpoint(path, *, model=None, optimizer=None, rngs: dict | None = Non
     """
     path = Path(path)
     arrays = {}
-    full_header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tinyseqkd_version": __version__}
+    full_header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "tinyseqkd_version": __version__,
+                   "threads": threads_in_force()}
     if model is not None:
         arrays.update({f"model/{name}": array for name, array in model.state_dict().items()})
     if optimizer is not None:
@@ -64,22 +66,10 @@ def save_checkpoint(path, *, model=None, optimizer=None, rngs: dict | None = Non
         full_header["rng"] = {name: rng.bit_generator.state for name, rng in rngs.items()}
     full_header.update(header)
     arrays[HEADER_KEY] = np.frombuffer(json.dumps(full_header).encode("utf-8"), dtype=np.uint8)
-    _write_atomically(path, arrays)
-    return path
-
-
-def _write_atomically(path: Path, arrays: dict[str, np.ndarray]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with open_atomically(path, binary=True) as file:
+        np.savez(file, **arrays)
+    return path
 
 
 def load_checkpoint(path) -> Checkpoint:
@@ -141,3 +131,17 @@ def restore(checkpoint: Checkpoint, *, model=None, optimizer=None, rngs: dict | 
         if name not in checkpoint.header.get("rng", {}):
             raise CheckpointError(f"{checkpoint.path}: has no saved state for the random generator {name!r}")
         rng.bit_generator.state = checkpoint.header["rng"][name]
+
+
+def thread_change_note(checkpoint: Checkpoint) -> str | None:
+    """A note when ``checkpoint`` was written with another thread count than the one in force now, else None.
+
+    A resumed run repeats an uninterrupted one exactly only on the same number of threads: a matrix product split
+    over another number of threads may add its terms in another order, which changes the last bits of a float32.
+    """
+    saved, now = checkpoint.header.get("threads"), threads_in_force()
+    if saved is None or now is None or saved == now:
+        return None
+    return (f"note: {checkpoint.path} was written with {saved} thread{'s' if saved != 1 else ''} and this run uses "
+            f"{now}; results can differ from an uninterrupted run in the last digits (continue with --threads "
+            f"{saved} to repeat it exactly)")

@@ -23,3 +23,7 @@ class ConfigError(TinySeqKDError):
 
 class TrainingError(TinySeqKDError):
     """Training cannot go on (the loss became NaN or infinite); the last good checkpoint is kept."""
+
+
+class MissingDependencyError(TinySeqKDError):
+    """An optional package that a feature needs is not installed (the message says how to install it)."""

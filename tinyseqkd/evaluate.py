@@ -1,13 +1,17 @@
-"""The paper's measurements (Kim & Rush 2016, Table 1 and Sec. 6) and the ``tinyseqkd evaluate`` command.
+"""The paper's measurements (Kim & Rush 2016, Table 1 and Sec. 6), as pure functions (``tinyseqkd evaluate``
+prints them: ``tinyseqkd/commands/evaluate.py``).
 
 - **BLEU** with greedy (K = 1) and beam (K = 5) decoding: sacrebleu's corpus BLEU of the detokenized output
   against every reference the split has (the embedded corpus's valid and test splits have two); its signature is
   printed so that a number can be compared with others. **chrF** of the beam output, the same way.
 - **Perplexity** on the gold targets: exp of the mean negative log-likelihood per target token (``</s>``
   included), teacher-forced (the PPL column).
-- **p(t = ŷ)**: the model's probability of its own greedy output, ``exp log p(ŷ </s> | s)`` teacher-forced,
-  averaged over the sentences (DESIGN.md §1; the paper: 0.9% for the baseline student, 16.9% after Seq-KD — the
-  reason greedy decoding comes close to beam search after sequence-level distillation).
+- **p(t = ŷ)**: the model's probability of its own greedy output ŷ, teacher-forced, exactly the tokens greedy
+  decoding emitted: ``p(ŷ </s> | s)`` when it chose ``</s>``, ``p(ŷ | s)`` (no ``</s>``) for an output cut at
+  the length limit (:func:`greedy_output_probabilities`). The mean over the sentences is the paper's figure
+  (DESIGN.md §1; 0.9% for the baseline student, 16.9% after Seq-KD — the reason greedy decoding comes close to
+  beam search after sequence-level distillation); the median is reported beside it, because a few confident
+  short sentences can carry the mean.
 - **Speed** in source words per second (pre-tokenized words of the source text; decoding only, batched), for
   greedy and beam decoding.
 - **Parameters**, total and non-zero (after pruning, See et al. 2016, the two differ).
@@ -15,16 +19,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from tinyseqkd.data.batching import make_batches, make_src_batches
 from tinyseqkd.data.tokenize import count_tokens
-from tinyseqkd.decoding import beam_search, evaluation_mode, greedy_decode
+from tinyseqkd.decoding import beam_search, evaluation_mode, greedy_decode, output_limit
 
 
 # ------------------------------------------------------------------------------------------- model scores
@@ -40,20 +43,34 @@ def perplexity(model, src_ids, tgt_ids, batch_size: int = 64, batch_by: str = "s
     return math.exp(total_nll / max(total_tokens, 1))
 
 
-def sequence_log_probs(model, src_ids, tgt_ids, batch_size: int = 64) -> np.ndarray:
-    """log p(y </s> | s) of each pair, teacher-forced: the sum of the model's log-probabilities. → (N,) float64."""
+def sequence_log_probs(model, src_ids, tgt_ids, batch_size: int = 64, with_eos=True) -> np.ndarray:
+    """log p(y </s> | s) of each pair, teacher-forced: the sum of the model's log-probabilities. → (N,) float64.
+
+    ``with_eos`` (a bool, or one per pair): where False, the ``</s>`` term is left out — log p(y | s).
+    """
     totals = np.zeros(len(src_ids))
+    with_eos = np.broadcast_to(np.asarray(with_eos, dtype=bool), (len(src_ids),))
     with evaluation_mode(model):
         for batch in make_batches(src_ids, tgt_ids, batch_size=batch_size, rng=None):
             log_probs = model(batch.src, batch.src_lengths, batch.tgt_in).data  # (B, T, V)
             picked = np.take_along_axis(log_probs, batch.tgt_out[:, :, None].astype(np.int64), axis=2)[:, :, 0]
-            totals[batch.index] = (picked * batch.tgt_mask).sum(axis=1, dtype=np.float64)  # (B,)
+            mask = batch.tgt_mask.copy()  # (B, T): 1 on y_1 … y_n and on </s> (at column n)
+            without = np.flatnonzero(~with_eos[batch.index])
+            mask[without, np.array([len(tgt_ids[i]) for i in batch.index[without]], dtype=np.int64)] = 0.0
+            totals[batch.index] = (picked * mask).sum(axis=1, dtype=np.float64)  # (B,)
     return totals
 
 
-def mean_probability(model, src_ids, outputs, batch_size: int = 64) -> float:
-    """The mean of p(y </s> | s) over the sentences; for the model's own greedy outputs, that is p(t = ŷ)."""
-    return float(np.exp(sequence_log_probs(model, src_ids, outputs, batch_size)).mean()) if len(src_ids) else 0.0
+def greedy_output_probabilities(model, src_ids, greedy_ids, batch_size: int = 64) -> np.ndarray:
+    """p(t = ŷ) of each sentence: the probability of the tokens greedy decoding emitted. → (N,) float64.
+
+    ``greedy_ids`` are :func:`tinyseqkd.decoding.greedy_decode`'s outputs (its default length limit L). Where
+    decoding chose ``</s>``, that is ``p(ŷ </s> | s)``; an output that reached L words without ``</s>`` was cut
+    there, and scores ``p(ŷ | s)`` — no ``</s>`` that decoding never chose.
+    """
+    limits = output_limit([len(ids) for ids in src_ids])
+    ended = np.array([len(output) < limit for output, limit in zip(greedy_ids, limits)], dtype=bool)
+    return np.exp(sequence_log_probs(model, src_ids, greedy_ids, batch_size, with_eos=ended))
 
 
 # ------------------------------------------------------------------------------------------- translating ids
@@ -125,7 +142,8 @@ class Evaluation:
     beam_size: int
     chrf_beam: float
     perplexity: float
-    p_greedy_output: float  # p(t = ŷ)
+    p_greedy_output: float  # p(t = ŷ), the mean over the sentences
+    p_greedy_output_median: float  # its median
     words_per_second_greedy: float
     words_per_second_beam: float
     parameters: int
@@ -148,127 +166,14 @@ def evaluate_model(model, pipeline, sources: list[str], references: list[list[st
     bleu_greedy, _ = bleu_and_signature(greedy_text, references)
     bleu_beam, bleu_signature = bleu_and_signature(beam_text, references)
     chrf, chrf_signature = chrf_and_signature(beam_text, references)
+    p_greedy = greedy_output_probabilities(model, src_ids, greedy_ids, batch_size)
     evaluation = Evaluation(
         sentences=len(sources), source_words=words, bleu_greedy=bleu_greedy, bleu_beam=bleu_beam,
         beam_size=beam_size, chrf_beam=chrf, perplexity=perplexity(model, src_ids, gold_ids, batch_size),
-        p_greedy_output=mean_probability(model, src_ids, greedy_ids, batch_size),
+        p_greedy_output=float(p_greedy.mean()) if len(p_greedy) else 0.0,
+        p_greedy_output_median=float(np.median(p_greedy)) if len(p_greedy) else 0.0,
         words_per_second_greedy=words / max(greedy_seconds, 1e-9),
         words_per_second_beam=words / max(beam_seconds, 1e-9),
         parameters=model.num_parameters(), nonzero_parameters=model.num_parameters(nonzero=True),
         bleu_signature=bleu_signature, chrf_signature=chrf_signature)
     return evaluation, greedy_text, beam_text
-
-
-def format_evaluation(e: Evaluation, title: str) -> str:
-    """The evaluation as a small aligned table a person reads."""
-    rows = [
-        ("BLEU greedy (K=1)", f"{e.bleu_greedy:.2f}"),
-        (f"BLEU beam (K={e.beam_size})", f"{e.bleu_beam:.2f}"),
-        (f"chrF beam (K={e.beam_size})", f"{e.chrf_beam:.2f}"),
-        ("perplexity", f"{e.perplexity:.2f}"),
-        ("p(t = ŷ)", f"{100 * e.p_greedy_output:.2f}%"),
-        ("speed greedy", f"{e.words_per_second_greedy:,.0f} source words/s"),
-        (f"speed beam (K={e.beam_size})", f"{e.words_per_second_beam:,.0f} source words/s"),
-        ("parameters", f"{e.parameters:,} (non-zero {e.nonzero_parameters:,})"),
-    ]
-    lines = [title] + [f"  {name:<20} {value}" for name, value in rows]
-    lines += [f"  BLEU signature: {e.bleu_signature}", f"  chrF signature: {e.chrf_signature}"]
-    return "\n".join(lines)
-
-
-# ------------------------------------------------------------------------------------------- the command
-def add_parser(subparsers) -> None:
-    """Register ``tinyseqkd evaluate``."""
-    from tinyseqkd.cli import add_common_options
-    from tinyseqkd.data.commands import add_corpus_options
-
-    parser = subparsers.add_parser(
-        "evaluate", help="BLEU (greedy and beam), chrF, perplexity, p(t=ŷ), speed and size of a checkpoint",
-        description="Measure a checkpoint the way Kim & Rush (2016) report models. Without --corpus or --src, "
-                    "the checkpoint's own training corpus is used.")
-    parser.add_argument("-m", "--model", required=True, metavar="CHECKPOINT", help="a checkpoint (RUN_DIR/best.npz)")
-    parser.add_argument("--corpus", metavar="NAME|PATH", help="an embedded corpus, synthetic:TASK, or a corpus on disk")
-    parser.add_argument("--src", metavar="FILE", help="source sentences, one per line (instead of --corpus)")
-    parser.add_argument("--ref", metavar="FILE", nargs="+", help="reference file(s) for --src, line-aligned")
-    parser.add_argument("--split", default="test", choices=("train", "valid", "test"), help="default: test")
-    parser.add_argument("--beam", type=int, default=5, metavar="K", help="beam size of the beam column (default 5)")
-    parser.add_argument("--length-penalty", type=float, default=0.0, metavar="A",
-                        help="rank beam hypotheses by score / (length + 1)^A (default 0: the plain score)")
-    parser.add_argument("--batch-size", type=int, default=64, metavar="B", help="sentences per batch (default 64)")
-    parser.add_argument("--max-src-len", type=int, default=None, metavar="N",
-                        help="longest source line, in source pieces (default 256)")
-    parser.add_argument("--save-translations", metavar="DIR", help="write greedy.txt and beam.txt into DIR")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    add_corpus_options(parser)
-    add_common_options(parser)
-    parser.set_defaults(run=run_evaluate)
-
-
-def run_evaluate(args) -> int:
-    from tinyseqkd.translate import DEFAULT_MAX_SRC_LEN, check_positive, load_translator, write_atomically
-
-    for option in ("beam", "batch_size", "max_src_len"):
-        check_positive(args, option)
-    translator = load_translator(args.model)
-    name, sources, references = _evaluation_text(args, translator)
-    src_ids = translator.encode_lines(sources, name, args.max_src_len or DEFAULT_MAX_SRC_LEN, allow_empty=False)
-    evaluation, greedy_text, beam_text = evaluate_model(
-        translator.model, translator.pipeline, sources, references, beam_size=args.beam,
-        length_penalty=args.length_penalty, batch_size=args.batch_size, src_ids=src_ids)
-    if args.save_translations:
-        from pathlib import Path
-
-        directory = Path(args.save_translations)
-        directory.mkdir(parents=True, exist_ok=True)
-        write_atomically(directory / "greedy.txt", "".join(line + "\n" for line in greedy_text))
-        write_atomically(directory / "beam.txt", "".join(line + "\n" for line in beam_text))
-    if args.json:
-        print(json.dumps({"checkpoint": str(args.model), "data": name, **asdict(evaluation)}))
-    else:
-        title = (f"{args.model}: {name}, {evaluation.sentences:,} sentences, {evaluation.source_words:,} source "
-                 f"words, {len(references)} reference(s)")
-        print(format_evaluation(evaluation, title))
-    return 0
-
-
-def _evaluation_text(args, translator) -> tuple[str, list[str], list[list[str]]]:
-    """(a name for messages, source lines, references) from --src/--ref, --corpus, or the checkpoint's corpus."""
-    from tinyseqkd.errors import ConfigError
-    from tinyseqkd.translate import read_lines
-
-    if args.src or args.ref:
-        if not (args.src and args.ref):
-            raise ConfigError("--src and --ref go together: give both (or neither, to use --corpus)")
-        if args.corpus:
-            raise ConfigError("give either --corpus or --src/--ref, not both")
-        sources = read_lines(args.src)
-        references = [read_lines(path) for path in args.ref]
-        for path, lines in zip(args.ref, references):
-            if len(lines) != len(sources):
-                raise ConfigError(f"{path} has {len(lines)} lines but {args.src} has {len(sources)}; fix: line n of "
-                                  "each reference must translate line n of the source")
-        return args.src, sources, references
-    corpus = _corpus(args, translator.header)
-    if args.split not in corpus.splits or not len(corpus.splits[args.split]):
-        raise ConfigError(f"{corpus.name} has no {args.split} split; choose --split from "
-                          f"{', '.join(corpus.splits)}")
-    text = corpus.splits[args.split]
-    return f"{corpus.name} {args.split}", text.src, text.refs
-
-
-def _corpus(args, header: dict):
-    """--corpus (an embedded name, a path, or synthetic:TASK), else the corpus the checkpoint was trained on."""
-    from tinyseqkd.config import DataConfig, config_from_dict
-    from tinyseqkd.data.commands import corpus_from_args
-    from tinyseqkd.data.prepared import SYNTHETIC_PREFIX, corpus_for_config
-    from tinyseqkd.errors import ConfigError
-
-    if args.corpus and not args.corpus.startswith(SYNTHETIC_PREFIX):
-        return corpus_from_args(args, args.corpus, splits=[args.split])
-    if args.corpus:
-        return corpus_for_config(DataConfig(corpus=args.corpus, max_len=0), args.seed, [args.split])
-    if "config" not in header:
-        raise ConfigError(f"{args.model}: the checkpoint does not say which corpus it was trained on; "
-                          "fix: give --corpus NAME or --src FILE --ref FILE")
-    config = config_from_dict(header["config"], where=str(args.model))
-    return corpus_for_config(config.data, config.train.seed, [args.split])

@@ -9,19 +9,14 @@ Plots need matplotlib, which tinyseqkd does not depend on: ``pip install "tinyse
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from tinyseqkd.errors import TinySeqKDError
+from tinyseqkd.errors import MissingDependencyError
+from tinyseqkd.textfiles import open_atomically
 
 INSTALL_HINT = 'pip install "tinyseqkd[tutorials]"'
-
-
-class MissingDependencyError(TinySeqKDError):
-    """An optional package that a feature needs is not installed."""
 
 
 def require_matplotlib():
@@ -55,12 +50,9 @@ def plot_attention(weights: np.ndarray, src_pieces: list[str], out_pieces: list[
     figure.colorbar(image, ax=axes, fraction=0.04)
     figure.tight_layout()
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(handle)
     try:
-        figure.savefig(temporary, dpi=100)
-        os.replace(temporary, path)
+        with open_atomically(path, binary=True) as file:
+            figure.savefig(file, format="png", dpi=100)
     finally:
         plt.close(figure)
-        Path(temporary).unlink(missing_ok=True)
     return path

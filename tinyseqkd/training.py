@@ -41,7 +41,7 @@ import numpy as np
 
 from tinyseqkd import __version__
 from tinyseqkd.autograd import Tensor
-from tinyseqkd.checkpoint import load_checkpoint, restore, save_checkpoint
+from tinyseqkd.checkpoint import load_checkpoint, restore, save_checkpoint, thread_change_note
 from tinyseqkd.config import Config, apply_overrides, config_from_dict, to_toml
 from tinyseqkd.data.batching import Batch, make_batches
 from tinyseqkd.data.prepared import PreparedData, prepare
@@ -136,6 +136,8 @@ class Trainer:
         trainer.progress = Progress(**checkpoint.header["progress"])
         trainer.schedule.load_state_dict(checkpoint.header["schedule"])
         log(f"resumed {run_dir} at step {trainer.progress.step} (epoch {trainer.progress.epoch})")
+        if note := thread_change_note(checkpoint):
+            log(note)
         return trainer
 
     def prepare_run_dir(self) -> None:

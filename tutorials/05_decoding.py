@@ -32,7 +32,7 @@ from tinyseqkd.data.prepared import PreparedData, encode_corpus, fit_pipeline
 from tinyseqkd.data.synthetic import identify_variant, multimodal_task
 from tinyseqkd.decoding import beam_search, greedy_decode
 from tinyseqkd.errors import ConfigError
-from tinyseqkd.evaluate import mean_probability
+from tinyseqkd.evaluate import greedy_output_probabilities
 from tinyseqkd.training import Trainer
 
 VARIANT_NAMES = ["forward", "reversed", "forward, doubled", "reversed, doubled"]
@@ -82,7 +82,7 @@ def main(quick: bool, variant_probs: tuple[float, ...], length_penalty: float, o
         print(f"  {rank}. p = {math.exp(hypothesis.score):.3f}  {text}")
 
     section("4. p(t = ŷ): how much probability the model puts on its own greedy output")
-    p = mean_probability(model, src, greedy)
+    p = greedy_output_probabilities(model, src, greedy).mean()
     print(f"average p(greedy output) = {p:.1%} — far from 100%: the mass is spread over the variants.")
     print("A Seq-KD student, trained on the teacher's beam output, sees one variant per source and puts much\n"
           "more mass on it (Kim & Rush: 0.9% → 16.9% on WMT); that is why its greedy output is as good as beam.")

@@ -1,125 +1,60 @@
-"""``tinyseqkd evaluate`` and the measurements behind it: BLEU equal to sacrebleu's own command line, p(t = ŷ)
-equal to the greedy search's own scores, parameter counts."""
-
-import json
-import math
-import subprocess
-import sys
-from pathlib import Path
+"""The measurements behind ``tinyseqkd evaluate``: p(t = ŷ) is the probability of exactly the tokens greedy
+decoding emitted, with and without a ``</s>`` it chose."""
 
 import numpy as np
 import pytest
 
-from decoding_helpers import SOURCES, random_model, random_sources
-from tinyseqkd.cli import main
-from tinyseqkd.decoding import beam_search, greedy_decode
-from tinyseqkd.evaluate import mean_probability
-from tinyseqkd.translate import load_translator
+from decoding_helpers import random_model, random_sources
+from tinyseqkd.autograd import no_grad
+from tinyseqkd.data.vocab import BOS, EOS
+from tinyseqkd.decoding import beam_search, greedy_decode, output_limit
+from tinyseqkd.evaluate import greedy_output_probabilities, sequence_log_probs
 
 pytestmark = pytest.mark.ch05_decoding
 
-SACREBLEU = Path(sys.executable).with_name("sacrebleu")
+
+def step_by_step_log_prob(model, source: np.ndarray, output: np.ndarray, with_eos: bool) -> float:
+    """log p(output [</s>] | source), one decoder step at a time: independent of batching and masks."""
+    with no_grad():
+        encoded = model.encode(source[None, :], np.array([len(source)]))
+        feed, states = model.initial_feed(1), encoded.final_states
+        total, previous = 0.0, BOS
+        for word in list(output) + ([EOS] if with_eos else []):
+            feed, states, _ = model.decode_step(np.array([previous]), feed, states, encoded)
+            total += float(model.log_probs(feed).data[0, word])
+            previous = word
+    return total
 
 
-def evaluate(capsys, *options):
-    code = main(["evaluate", "--threads", "1", *map(str, options)])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+def sources_and_greedy(model, n=6):
+    src, lengths = random_sources(n=n)
+    return [src[b, :lengths[b]] for b in range(n)], src, lengths, greedy_decode(model, src, lengths)
 
 
-@pytest.fixture
-def references(checkpoint, tmp_path):
-    """The source file, and two reference files made from the model's own translations with some words changed,
-    so that BLEU is neither 0 nor 100."""
-    translator = load_translator(checkpoint)
-    sources = SOURCES * 3
-    outputs = [translator.text(found[0]) for found in translator.translate(sources, beam_size=5)]
-    def with_zebra(text):  # a word the model cannot say, in the middle: the n-grams across it are missing
-        words = text.split()
-        return " ".join(words[:len(words) // 2] + ["zebra"] + words[len(words) // 2:])
-
-    first = [with_zebra(text) for text in outputs]
-    second = [text if i % 2 else "zebra" for i, text in enumerate(outputs)]
-    files = {"src.es": sources, "ref.en": first, "ref.en.1": second}
-    for name, lines in files.items():
-        (tmp_path / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return tmp_path / "src.es", [tmp_path / "ref.en", tmp_path / "ref.en.1"]
-
-
-def sacrebleu_cli(hypotheses: Path, references) -> float:
-    result = subprocess.run([str(SACREBLEU), *map(str, references), "-i", str(hypotheses), "-b", "-w", "4"],
-                            capture_output=True, text=True, check=True)
-    return float(result.stdout.strip())
-
-
-@pytest.mark.skipif(not SACREBLEU.exists(), reason="the sacrebleu command is not installed beside python")
-def test_bleu_equals_the_sacrebleu_command_line_on_the_same_files(checkpoint, references, tmp_path, capsys):
-    source, refs = references
-    saved = tmp_path / "saved"
-    code, out, _ = evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", *refs, "--json",
-                            "--save-translations", saved)
-    assert code == 0
-    report = json.loads(out)
-    assert 0 < report["bleu_beam"] < 100
-    assert report["bleu_signature"].startswith("nrefs:2|")
-    assert round(report["bleu_beam"], 4) == sacrebleu_cli(saved / "beam.txt", refs)
-    assert round(report["bleu_greedy"], 4) == sacrebleu_cli(saved / "greedy.txt", refs)
-
-
-def test_the_table_names_every_column_of_the_paper(checkpoint, references, capsys):
-    source, refs = references
-    code, out, _ = evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", refs[0], "--beam", 3)
-    assert code == 0
-    for column in ("BLEU greedy (K=1)", "BLEU beam (K=3)", "chrF", "perplexity", "p(t = ŷ)", "speed greedy",
-                   "source words/s", "parameters", "BLEU signature: nrefs:1|"):
-        assert column in out
-
-
-def test_without_a_corpus_the_checkpoints_own_corpus_is_used(checkpoint, capsys):
-    code, out, _ = evaluate(capsys, "-m", checkpoint, "--json", "--beam", 2)
-    report = json.loads(out)
-    assert code == 0 and report["data"] == "synthetic:reverse test" and report["sentences"] == 200
-
-
-def test_p_of_the_greedy_output_is_the_mean_probability_greedy_search_itself_assigns():
+def test_p_of_a_finished_greedy_output_is_the_probability_greedy_search_itself_assigns():
     model = random_model()
-    src, lengths = random_sources(n=6)
-    sources = [src[b, :lengths[b]] for b in range(6)]
-    greedy = greedy_decode(model, src, lengths)
+    sources, src, lengths, greedy = sources_and_greedy(model)
+    assert all(len(out) < limit for out, limit in zip(greedy, output_limit(lengths)))  # every one chose </s>
     own_scores = [found[0].score for found in beam_search(model, src, lengths, beam_size=1)]  # K = 1 is greedy
-    assert mean_probability(model, sources, greedy) == pytest.approx(np.mean(np.exp(own_scores)), rel=1e-5)
+    np.testing.assert_allclose(greedy_output_probabilities(model, sources, greedy), np.exp(own_scores), rtol=1e-5)
 
 
-def test_parameter_counts_see_pruned_weights(checkpoint, references, capsys):
-    source, refs = references
-    report = json.loads(evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", refs[0], "--json")[1])
-    model = load_translator(checkpoint).model
-    assert report["parameters"] == model.num_parameters() == sum(p.size for p in model.parameters())
-    assert report["nonzero_parameters"] == model.num_parameters(nonzero=True) <= report["parameters"]
-    assert 0 < report["p_greedy_output"] < 1 and math.isfinite(report["perplexity"])
+def test_p_of_an_output_cut_at_the_length_limit_scores_no_end_of_sentence_it_never_chose():
+    model = random_model()
+    model.generator.bias.data[EOS] -= 30.0  # </s> is never the most probable word: every output runs to the limit
+    sources, _, lengths, greedy = sources_and_greedy(model)
+    assert [len(out) for out in greedy] == list(output_limit(lengths))
+    p = greedy_output_probabilities(model, sources, greedy)
+    expected = [np.exp(step_by_step_log_prob(model, s, out, with_eos=False)) for s, out in zip(sources, greedy)]
+    np.testing.assert_allclose(p, expected, rtol=1e-4)
+    with_eos = [np.exp(step_by_step_log_prob(model, s, out, with_eos=True)) for s, out in zip(sources, greedy)]
+    assert np.all(np.asarray(with_eos) < 1e-9 * p)  # what scoring the unchosen </s> would have given
 
 
-@pytest.mark.parametrize("make_options, message", [
-    (lambda src, refs: ["--src", src], "--src and --ref go together"),
-    (lambda src, refs: ["--src", src, "--ref", refs[0], "--corpus", "x"], "either --corpus or --src/--ref"),
-    (lambda src, refs: ["--corpus", "synthetic:reverse", "--split", "train", "--batch-size", "0"],
-     "--batch-size must be at least 1"),
-])
-def test_bad_options_are_one_error_each(checkpoint, references, capsys, make_options, message):
-    source, refs = references
-    code, _, err = evaluate(capsys, "-m", checkpoint, *make_options(source, refs))
-    assert code == 2 and err.count("\n") == 1 and message in err
-
-
-def test_references_of_another_length_and_empty_source_lines_are_refused(checkpoint, references, tmp_path, capsys):
-    source, refs = references
-    short = tmp_path / "short.en"
-    short.write_text("the cat\n")
-    code, _, err = evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", short)
-    assert code == 2 and f"{short} has 1 lines but {source} has 12" in err
-    holey = tmp_path / "holey.es"
-    holey.write_text("el gato\n\n", encoding="utf-8")
-    refs2 = tmp_path / "two.en"
-    refs2.write_text("the cat\nthe dog\n")
-    code, _, err = evaluate(capsys, "-m", checkpoint, "--src", holey, "--ref", refs2)
-    assert code == 2 and f"{holey}:2: the line is empty" in err
+def test_sequence_log_probs_leaves_out_the_end_of_sentence_only_where_asked():
+    model = random_model()
+    sources, _, _, greedy = sources_and_greedy(model)
+    with_eos = np.array([True, False, True, False, False, True])
+    got = sequence_log_probs(model, sources, greedy, batch_size=4, with_eos=with_eos)
+    expected = [step_by_step_log_prob(model, s, out, keep) for s, out, keep in zip(sources, greedy, with_eos)]
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)

@@ -6,7 +6,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from tinyseqkd.checkpoint import FORMAT_VERSION, load_checkpoint, restore, save_checkpoint
+from tinyseqkd import threads
+from tinyseqkd.checkpoint import FORMAT_VERSION, load_checkpoint, restore, save_checkpoint, thread_change_note
 from tinyseqkd.errors import CheckpointError
 from tinyseqkd.optim import Adam
 from lm_helpers import TinyLM, tiny_sequences, train
@@ -149,3 +150,13 @@ def test_checkpoint_for_another_model_is_a_clear_error(good_checkpoint):
 def test_archive_is_a_plain_npz_any_numpy_can_read(good_checkpoint):
     with zipfile.ZipFile(good_checkpoint) as archive:
         assert "model/out.weight.npy" in archive.namelist()
+
+
+def test_the_header_keeps_the_thread_count_and_a_resume_on_another_count_is_noted(tmp_path, monkeypatch):
+    path = save_checkpoint(tmp_path / "ckpt.npz", step=1)
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.header["threads"] == threads.threads_in_force() == 1  # tests run on one thread (conftest)
+    assert thread_change_note(checkpoint) is None
+    monkeypatch.setattr(threads, "_in_force", 2)
+    note = thread_change_note(checkpoint)
+    assert note.startswith(f"note: {path} was written with 1 thread and this run uses 2") and "--threads 1" in note

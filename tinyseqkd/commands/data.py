@@ -1,7 +1,6 @@
-"""The ``tinyseqkd data`` commands — ``list``, ``stats``, ``export`` — and the corpus options every command shares.
+"""The ``tinyseqkd data`` commands — ``list``, ``stats``, ``export`` — on embedded corpora and corpora on disk.
 
-Later commands (train, evaluate, …) reuse :func:`add_corpus_options` and :func:`corpus_from_args`, so every
-command reads corpora the same way::
+They read corpora with the corpus options every command shares (:mod:`tinyseqkd.commands.options`)::
 
     tinyseqkd data list
     tinyseqkd data stats bible-es-en --direction en-es --max-len 50
@@ -16,44 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from tinyseqkd.data.corpus import Corpus
-from tinyseqkd.data.embedded import EMBEDDED_CORPORA
-from tinyseqkd.data.prepared import load_corpus
-from tinyseqkd.data.tokenize import pretokenize
+from tinyseqkd.commands.options import add_corpus_options, add_threads_option, corpus_from_args
 from tinyseqkd.errors import CorpusError
 from tinyseqkd.textfiles import write_text_atomically
 
 
-# -- shared corpus options --------------------------------------------------------------------------------------
-def add_corpus_options(parser: argparse.ArgumentParser) -> None:
-    """The options that say which corpus to read and how (see :func:`tinyseqkd.data.prepared.load_corpus`)."""
-    group = parser.add_argument_group("corpus options")
-    group.add_argument("--direction", metavar="SRC-TGT", default=None,
-                       help="translation direction, e.g. es-en or en-es (embedded corpora: default es-en)")
-    group.add_argument("--english", choices=("web", "kjv", "mixed"), default="web",
-                       help="embedded Bible: which English translation is the training target (default: web)")
-    group.add_argument("--max-len", type=int, default=None, metavar="N",
-                       help="drop training pairs with more than N pre-tokenized words on either side")
-    group.add_argument("--src-lang", default=None, metavar="XX", help="source language of a corpus on disk")
-    group.add_argument("--tgt-lang", default=None, metavar="YY", help="target language of a corpus on disk")
-    group.add_argument("--skip-empty", action="store_true",
-                       help="drop pairs with an empty line instead of stopping with an error (the count is shown)")
-    group.add_argument("--seed", type=int, default=0, help="seed for corpus choices such as --english mixed")
-
-
-def corpus_from_args(args: argparse.Namespace, spec: str | None = None, splits=None) -> Corpus:
-    """Load ``spec`` (default: ``args.corpus``) with the options of :func:`add_corpus_options` (only ``splits``)."""
-    return load_corpus(spec if spec is not None else args.corpus, direction=args.direction, english=args.english,
-                       src_lang=args.src_lang, tgt_lang=args.tgt_lang, max_len=args.max_len, seed=args.seed,
-                       skip_empty=args.skip_empty, splits=splits)
-
-
 def add_parser(subparsers) -> None:
     """Register ``tinyseqkd data {list,stats,export}``."""
-    from tinyseqkd.cli import add_common_options
-
     data = subparsers.add_parser("data", help="list, inspect and export corpora",
                                  description="List, inspect and export corpora.")
     data.set_defaults(run=lambda args: data.print_help())
@@ -75,11 +43,13 @@ def add_parser(subparsers) -> None:
     export.set_defaults(run=run_export)
 
     for command in (listing, stats, export):
-        add_common_options(command)
+        add_threads_option(command)
 
 
 # -- list -------------------------------------------------------------------------------------------------------
 def run_list(args: argparse.Namespace) -> int:
+    from tinyseqkd.data.embedded import EMBEDDED_CORPORA
+
     corpora = EMBEDDED_CORPORA
     if not corpora:
         print("no embedded corpora are installed")
@@ -104,6 +74,10 @@ class SideStats:
 
 def side_stats(texts: Sequence[str]) -> SideStats:
     """Words (pre-tokenized tokens), characters, distinct words and length percentiles of some sentences."""
+    import numpy as np
+
+    from tinyseqkd.data.tokenize import pretokenize
+
     vocabulary: set[str] = set()
     lengths = np.zeros(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
@@ -137,7 +111,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
 
 # -- export -----------------------------------------------------------------------------------------------------
-def export_files(corpus: Corpus) -> dict[str, list[str]]:
+def export_files(corpus) -> dict[str, list[str]]:
     """``{file name: lines}`` in the layout :func:`load_corpus` reads: ``test.en``, ``test.en.1``, ``test.ids``…"""
     files = {}
     for split, text in corpus.splits.items():
@@ -173,5 +147,3 @@ def _check_one_line_each(name: str, lines: Sequence[str]) -> None:
         if "\n" in line or "\r" in line:
             raise CorpusError(f"{name}:{number}: the segment contains a line break, so the exported files would "
                               "no longer be aligned; fix: clean the corpus first")
-
-

@@ -1,16 +1,13 @@
-"""load_translator and the ``tinyseqkd translate`` command, through the real command line."""
+"""The ``tinyseqkd translate`` command, through the real command line."""
 
 import io
 import sys
 
-import numpy as np
 import pytest
 
 from decoding_helpers import SOURCES, make_checkpoint
 from tinyseqkd.cli import main
-from tinyseqkd.decoding import beam_search
-from tinyseqkd.errors import CheckpointError
-from tinyseqkd.translate import load_translator
+from tinyseqkd.translator import DEFAULT_MAX_SRC_LEN, load_translator
 
 pytestmark = pytest.mark.ch05_decoding
 
@@ -30,36 +27,6 @@ def write_input(tmp_path, text, name="in.txt"):
 def one_line_error(code, err):
     assert code == 2 and err.startswith("tinyseqkd: error: ") and err.count("\n") == 1, err
     return err
-
-
-# ---------------------------------------------------------------------------------------------- the loader
-def test_load_translator_gives_an_eval_model_that_translates_like_beam_search(checkpoint):
-    translator = load_translator(checkpoint)
-    assert not translator.model.training
-    (found,) = translator.translate([SOURCES[3]], beam_size=3, n_best=2)
-    ids = translator.pipeline.encode_src(SOURCES[3])
-    (direct,) = beam_search(translator.model, ids[None, :], np.array([len(ids)]), 3, n_best=2)
-    assert [h.ids.tolist() for h in found] == [h.ids.tolist() for h in direct]
-    assert translator.text(found[0]) == translator.pipeline.decode_tgt(direct[0].ids)
-
-
-def test_a_checkpoint_whose_pipeline_and_model_disagree_is_refused(tmp_path):
-    path = make_checkpoint(tmp_path / "odd.npz", tgt_vocab_size=40)
-    with pytest.raises(CheckpointError, match="vocabularies of .* but its text pipeline has"):
-        load_translator(path)
-
-
-def test_a_checkpoint_without_model_arguments_or_pipeline_is_refused(tmp_path):
-    path = make_checkpoint(tmp_path / "bare.npz", drop=("model_args", "pipeline"))
-    with pytest.raises(CheckpointError, match="no model_args or pipeline"):
-        load_translator(path)
-
-
-def test_a_foreign_file_is_the_checkpoint_loaders_error(tmp_path):
-    path = tmp_path / "notes.npz"
-    path.write_text("not a checkpoint")
-    with pytest.raises(CheckpointError, match="not a tinyseqkd checkpoint"):
-        load_translator(path)
 
 
 # ---------------------------------------------------------------------------------------------- the command
@@ -149,3 +116,9 @@ def test_a_vocabulary_mismatch_is_one_error(tmp_path, capsys):
     source = write_input(tmp_path, f"{SOURCES[0]}\n")
     err = one_line_error(*translate(capsys, "-m", path, "-i", source)[::2])
     assert "its text pipeline has" in err and "same training run" in err
+
+
+def test_the_help_states_the_translators_own_length_limit(capsys):
+    with pytest.raises(SystemExit):
+        main(["translate", "--help"])
+    assert f"(default {DEFAULT_MAX_SRC_LEN})" in capsys.readouterr().out

@@ -5,7 +5,8 @@ import argparse
 import pytest
 
 from tinyseqkd.cli import main
-from tinyseqkd.data.commands import add_corpus_options, corpus_from_args, side_stats
+from tinyseqkd.commands.data import side_stats
+from tinyseqkd.commands.options import add_corpus_options, corpus_from_args
 from tinyseqkd.data.prepared import load_corpus
 
 pytestmark = pytest.mark.ch03_data

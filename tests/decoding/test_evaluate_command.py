@@ -1,0 +1,116 @@
+"""``tinyseqkd evaluate`` through the real command line: BLEU equal to sacrebleu's own command line, every
+column of the paper's table, parameter counts, and one error line for each bad option."""
+
+import json
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from decoding_helpers import SOURCES
+from tinyseqkd.cli import main
+from tinyseqkd.translator import load_translator
+
+pytestmark = pytest.mark.ch05_decoding
+
+SACREBLEU = Path(sys.executable).with_name("sacrebleu")
+
+
+def evaluate(capsys, *options):
+    code = main(["evaluate", "--threads", "1", *map(str, options)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def references(checkpoint, tmp_path):
+    """The source file, and two reference files made from the model's own translations with some words changed,
+    so that BLEU is neither 0 nor 100."""
+    translator = load_translator(checkpoint)
+    sources = SOURCES * 3
+    outputs = [translator.text(found[0]) for found in translator.translate(sources, beam_size=5)]
+    def with_zebra(text):  # a word the model cannot say, in the middle: the n-grams across it are missing
+        words = text.split()
+        return " ".join(words[:len(words) // 2] + ["zebra"] + words[len(words) // 2:])
+
+    first = [with_zebra(text) for text in outputs]
+    second = [text if i % 2 else "zebra" for i, text in enumerate(outputs)]
+    files = {"src.es": sources, "ref.en": first, "ref.en.1": second}
+    for name, lines in files.items():
+        (tmp_path / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return tmp_path / "src.es", [tmp_path / "ref.en", tmp_path / "ref.en.1"]
+
+
+def sacrebleu_cli(hypotheses: Path, references) -> float:
+    result = subprocess.run([str(SACREBLEU), *map(str, references), "-i", str(hypotheses), "-b", "-w", "4"],
+                            capture_output=True, text=True, check=True)
+    return float(result.stdout.strip())
+
+
+@pytest.mark.skipif(not SACREBLEU.exists(), reason="the sacrebleu command is not installed beside python")
+def test_bleu_equals_the_sacrebleu_command_line_on_the_same_files(checkpoint, references, tmp_path, capsys):
+    source, refs = references
+    saved = tmp_path / "saved"
+    code, out, _ = evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", *refs, "--json",
+                            "--save-translations", saved)
+    assert code == 0
+    report = json.loads(out)
+    assert 0 < report["bleu_beam"] < 100
+    assert report["bleu_signature"].startswith("nrefs:2|")
+    assert round(report["bleu_beam"], 4) == sacrebleu_cli(saved / "beam.txt", refs)
+    assert round(report["bleu_greedy"], 4) == sacrebleu_cli(saved / "greedy.txt", refs)
+
+
+def test_the_table_names_every_column_of_the_paper(checkpoint, references, capsys):
+    source, refs = references
+    code, out, _ = evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", refs[0], "--beam", 3)
+    assert code == 0
+    for column in ("BLEU greedy (K=1)", "BLEU beam (K=3)", "chrF", "perplexity", "p(t = ŷ)", "speed greedy",
+                   "source words/s", "parameters", "BLEU signature: nrefs:1|"):
+        assert column in out
+    assert re.search(r"p\(t = ŷ\) +\d+\.\d\d% mean, \d+\.\d\d% median", out)
+
+
+def test_without_a_corpus_the_checkpoints_own_corpus_is_used(checkpoint, capsys):
+    code, out, _ = evaluate(capsys, "-m", checkpoint, "--json", "--beam", 2)
+    report = json.loads(out)
+    assert code == 0 and report["data"] == "synthetic:reverse test" and report["sentences"] == 200
+
+
+def test_parameter_counts_see_pruned_weights(checkpoint, references, capsys):
+    source, refs = references
+    report = json.loads(evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", refs[0], "--json")[1])
+    model = load_translator(checkpoint).model
+    assert report["parameters"] == model.num_parameters() == sum(p.size for p in model.parameters())
+    assert report["nonzero_parameters"] == model.num_parameters(nonzero=True) <= report["parameters"]
+    assert 0 < report["p_greedy_output"] < 1 and 0 < report["p_greedy_output_median"] < 1
+    assert math.isfinite(report["perplexity"])
+
+
+@pytest.mark.parametrize("make_options, message", [
+    (lambda src, refs: ["--src", src], "--src and --ref go together"),
+    (lambda src, refs: ["--src", src, "--ref", refs[0], "--corpus", "x"], "either --corpus or --src/--ref"),
+    (lambda src, refs: ["--corpus", "synthetic:reverse", "--split", "train", "--batch-size", "0"],
+     "--batch-size must be at least 1"),
+])
+def test_bad_options_are_one_error_each(checkpoint, references, capsys, make_options, message):
+    source, refs = references
+    code, _, err = evaluate(capsys, "-m", checkpoint, *make_options(source, refs))
+    assert code == 2 and err.count("\n") == 1 and message in err
+
+
+def test_references_of_another_length_and_empty_source_lines_are_refused(checkpoint, references, tmp_path, capsys):
+    source, refs = references
+    short = tmp_path / "short.en"
+    short.write_text("the cat\n")
+    code, _, err = evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", short)
+    assert code == 2 and f"{short} has 1 lines but {source} has 12" in err
+    holey = tmp_path / "holey.es"
+    holey.write_text("el gato\n\n", encoding="utf-8")
+    refs2 = tmp_path / "two.en"
+    refs2.write_text("the cat\nthe dog\n")
+    code, _, err = evaluate(capsys, "-m", checkpoint, "--src", holey, "--ref", refs2)
+    assert code == 2 and f"{holey}:2: the line is empty" in err
