@@ -12,7 +12,7 @@ from tinyseqkd.errors import CorpusError
 from tinyseqkd.textfiles import decode_lines, open_atomically, read_lines, write_text_atomically
 
 
-@pytest.fixture(params=[0o022, 0o027])
+@pytest.fixture(params=[0o022, 0o027], ids=["umask022", "umask027"])
 def umask(request):
     """Run the test under this umask; written files must get 0o666 minus it (0o644, 0o640), as open() gives."""
     previous = os.umask(request.param)
@@ -36,7 +36,7 @@ def test_checkpoints_get_the_mode_of_the_umask(tmp_path, umask):
     assert mode(path) == 0o666 & ~umask and load_checkpoint(path).header["step"] == 1
 
 
-def test_exported_corpora_and_translations_get_the_mode_of_the_umask(tmp_path, umask, capsys):
+def test_exported_corpora_get_the_mode_of_the_umask(tmp_path, umask, capsys):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name in ("train.de", "train.en", "test.de", "test.en"):

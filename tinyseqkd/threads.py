@@ -40,13 +40,14 @@ def read_cpu_times() -> tuple[int, int] | None:
     return busy, busy + idle + iowait
 
 
-def busy_cores(cores: int, read_times=read_cpu_times, sleep=time.sleep,
-               seconds: float = SAMPLE_SECONDS) -> float | None:
+def busy_cores(cores: int, read_times=None, sleep=None, seconds: float = SAMPLE_SECONDS) -> float | None:
     """How many of ``cores`` other programs keep busy right now (0.0 … cores), or None if it cannot be measured.
 
     The share of CPU time spent busy between two samples ``seconds`` apart, times the cores. This process sleeps
-    in between, so it does not count itself.
+    in between, so it does not count itself. ``read_times`` (default :func:`read_cpu_times`) and ``sleep``
+    (default ``time.sleep``) can be replaced, e.g. by a test.
     """
+    read_times, sleep = read_times or read_cpu_times, sleep or time.sleep
     first = read_times()
     if first is None:
         return None
@@ -57,7 +58,7 @@ def busy_cores(cores: int, read_times=read_cpu_times, sleep=time.sleep,
     return cores * (second[0] - first[0]) / (second[1] - first[1])
 
 
-def idle_cores(read_times=read_cpu_times, sleep=time.sleep) -> int:
+def idle_cores(read_times=None, sleep=None) -> int:
     """The cores not busy with other work now (at least 1); a core counts as busy when it is more than half used.
 
     Where ``/proc/stat`` is missing (macOS, Windows), the 1-minute load average stands in for the busy cores.

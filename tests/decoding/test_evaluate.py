@@ -31,12 +31,16 @@ def sources_and_greedy(model, n=6):
     return [src[b, :lengths[b]] for b in range(n)], src, lengths, greedy_decode(model, src, lengths)
 
 
-def test_p_of_a_finished_greedy_output_is_the_probability_greedy_search_itself_assigns():
+def test_p_of_each_greedy_output_scores_exactly_the_tokens_greedy_decoding_emitted():
     model = random_model()
-    sources, src, lengths, greedy = sources_and_greedy(model)
-    assert all(len(out) < limit for out, limit in zip(greedy, output_limit(lengths)))  # every one chose </s>
-    own_scores = [found[0].score for found in beam_search(model, src, lengths, beam_size=1)]  # K = 1 is greedy
-    np.testing.assert_allclose(greedy_output_probabilities(model, sources, greedy), np.exp(own_scores), rtol=1e-5)
+    sources, src, lengths, greedy = sources_and_greedy(model, n=12)
+    finished = np.array([len(out) < limit for out, limit in zip(greedy, output_limit(lengths))])
+    assert 0 < finished.sum() < len(finished)  # some chose </s>, the others ran into the length limit
+    p = greedy_output_probabilities(model, sources, greedy)
+    expected = [step_by_step_log_prob(model, s, out, with_eos) for s, out, with_eos in zip(sources, greedy, finished)]
+    np.testing.assert_allclose(p, np.exp(expected), rtol=1e-4)
+    own_scores = np.array([found[0].score for found in beam_search(model, src, lengths, beam_size=1)])  # K=1: greedy
+    np.testing.assert_allclose(p[finished], np.exp(own_scores[finished]), rtol=1e-5)
 
 
 def test_p_of_an_output_cut_at_the_length_limit_scores_no_end_of_sentence_it_never_chose():

@@ -1,6 +1,8 @@
 """The ``tinyseqkd translate`` command, through the real command line."""
 
 import io
+import os
+import stat
 import sys
 
 import pytest
@@ -16,6 +18,12 @@ def translate(capsys, *options):
     code = main(["translate", "--threads", "1", *map(str, options)])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def write_input(tmp_path, text, name="in.txt"):
@@ -35,6 +43,7 @@ def test_translate_a_file_keeps_one_output_line_per_input_line(checkpoint, tmp_p
     out = tmp_path / "out.txt"
     code, stdout, stderr = translate(capsys, "-m", checkpoint, "-i", source, "-o", out, "--beam", 3)
     assert code == 0 and stdout == ""
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~current_umask()  # like any file opened for writing
     lines = out.read_text(encoding="utf-8").split("\n")
     assert len(lines) == 4 and lines[1] == "" and lines[3] == ""  # the empty line stays empty
     assert "translated 2 sentences" in stderr  # the progress summary (stderr is not a terminal here)
@@ -103,6 +112,7 @@ def test_invalid_utf8_names_the_line(checkpoint, tmp_path, capsys):
 @pytest.mark.parametrize("options, message", [
     (("--beam", "2", "--nbest", "3"), "--nbest 3 is more than the beam holds (--beam 2)"),
     (("--beam", "0"), "--beam must be at least 1"),
+    (("--nbest", "0"), "--nbest must be at least 1"),
     (("--length-penalty", "-1"), "--length-penalty must be ≥ 0"),
 ])
 def test_bad_options_are_one_error_each(checkpoint, tmp_path, capsys, options, message):

@@ -2,8 +2,10 @@
 attention plots).
 
 Reads a file or standard input, writes a file (atomically) or standard output; line n of the output translates
-line n of the input (the input rules are :mod:`tinyseqkd.translator`'s). ``--nbest N`` is the decoders'
-``n_best``: ``N`` lines ``index ||| hypothesis ||| score`` per sentence.
+line n of the input (the input rules are :mod:`tinyseqkd.translator`'s). ``--nbest N`` prints ``N`` lines
+``index ||| hypothesis ||| score`` per sentence. The option is spelled as in other translation tools; in the code
+the n-best list's length is ``n_best`` everywhere (``Translator.translate``, ``beam_search``), and :func:`run`
+is the one place that maps one to the other.
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("-i", "--input", metavar="FILE", help="input text (default: standard input)")
     parser.add_argument("-o", "--output", metavar="FILE", help="output file (default: standard output)")
     parser.add_argument("--beam", type=int, default=5, metavar="K", help="beam size (1 = greedy; default 5)")
-    parser.add_argument("--nbest", dest="n_best", type=int, default=None, metavar="N",
-                        help="print the N best translations")
+    parser.add_argument("--nbest", type=int, default=None, metavar="N", help="print the N best translations")
     parser.add_argument("--length-penalty", type=float, default=0.0, metavar="A",
                         help="rank hypotheses by score / (length + 1)^A (default 0: the plain score)")
     parser.add_argument("--batch-size", type=int, default=32, metavar="B", help="sentences per batch (default 32)")
@@ -50,13 +51,13 @@ def run(args: argparse.Namespace) -> int:
     translator = load_translator(args.model)
     lines = read_input_lines(args.input)
     progress = ProgressBar(sum(1 for line in lines if line.strip())) if args.input not in (None, "-") else None
-    results = translator.translate(lines, beam_size=args.beam, n_best=args.n_best or 1,
+    results = translator.translate(lines, beam_size=args.beam, n_best=args.nbest or 1,
                                    length_penalty=args.length_penalty, batch_size=args.batch_size,
                                    max_src_len=args.max_src_len, where=args.input or "standard input",
                                    return_attention=bool(args.plot_attention), progress=progress)
     if progress is not None:
         progress.close()
-    text = format_n_best(translator, results) if args.n_best else \
+    text = format_n_best(translator, results) if args.nbest else \
         "".join((translator.text(found[0]) if found else "") + "\n" for found in results)
     if args.output:
         write_output_file(args.output, text)
@@ -69,10 +70,10 @@ def run(args: argparse.Namespace) -> int:
 
 def check_options(args: argparse.Namespace) -> None:
     """Refuse impossible options before loading anything."""
-    check_positive(args, "beam", "n_best", "batch_size", "max_src_len")
-    if args.n_best is not None and args.n_best > args.beam:
-        raise ConfigError(f"--nbest {args.n_best} is more than the beam holds (--beam {args.beam}); "
-                          f"fix: use --beam {args.n_best} or more")
+    check_positive(args, "beam", "nbest", "batch_size", "max_src_len")
+    if args.nbest is not None and args.nbest > args.beam:
+        raise ConfigError(f"--nbest {args.nbest} is more than the beam holds (--beam {args.beam}); "
+                          f"fix: use --beam {args.nbest} or more")
     if args.length_penalty < 0:
         raise ConfigError(f"--length-penalty must be ≥ 0, got {args.length_penalty}")
 
