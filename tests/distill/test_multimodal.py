@@ -19,7 +19,7 @@ from tinyseqkd.data.synthetic import identify_variant, multimodal_task
 from tinyseqkd.distill.manifest import Manifest, lines_sha256
 from tinyseqkd.distill.seq_kd import distill_corpus, teacher_decoder
 from tinyseqkd.distill.store import load_distilled_targets
-from tinyseqkd.evaluate import mean_probability, translate_ids
+from tinyseqkd.evaluate import greedy_output_probabilities, translate_ids
 from tinyseqkd.model import ModelArgs, Seq2Seq
 from tinyseqkd.optim import Adam, clip_grad_norm
 
@@ -74,7 +74,7 @@ def test_seq_kd_student_outputs_one_mode_far_more_often_than_the_baseline(tmp_pa
         student = _train(pipeline, src_ids, targets, hidden=16, steps=800, seed=1)
         greedy = translate_ids(student, test_ids)
         valid = 1 - _variants(pipeline, test.src, greedy)[None] / len(test)
-        results[name] = valid, mean_probability(student, test_ids, greedy)
+        results[name] = valid, greedy_output_probabilities(student, test_ids, greedy).mean()
     (base_valid, base_p), (kd_valid, kd_p) = results["baseline"], results["seq-kd"]
     assert kd_valid > 0.8 and kd_valid > 2 * base_valid, results  # measured here: 0.94 against 0.25
     assert kd_p > base_p, results  # p(t = ŷ): the Seq-KD student is surer of its own greedy output
