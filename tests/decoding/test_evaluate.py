@@ -17,11 +17,11 @@ def step_by_step_log_prob(model, source: np.ndarray, output: np.ndarray, with_eo
     """log p(output [</s>] | source), one decoder step at a time: independent of batching and masks."""
     with no_grad():
         encoded = model.encode(source[None, :], np.array([len(source)]))
-        feed, states = model.initial_feed(1), encoded.final_states
+        h_tilde, states = model.initial_h_tilde(1), encoded.final_states
         total, previous = 0.0, BOS
         for word in list(output) + ([EOS] if with_eos else []):
-            feed, states, _ = model.decode_step(np.array([previous]), feed, states, encoded)
-            total += float(model.log_probs(feed).data[0, word])
+            h_tilde, states, _ = model.decode_step(np.array([previous]), h_tilde, states, encoded)
+            total += float(model.log_probs(h_tilde).data[0, word])
             previous = word
     return total
 
