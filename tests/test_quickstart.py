@@ -1,4 +1,5 @@
-"""The README's first command, ``tinyseqkd quickstart``, end to end on the embedded corpus (a few seconds of training)."""
+"""The README's first command, ``tinyseqkd quickstart``, end to end on the embedded corpus (a few seconds of
+training)."""
 
 from tinyseqkd.cli import main
 

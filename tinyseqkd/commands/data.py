@@ -98,7 +98,8 @@ def run_stats(args: argparse.Namespace) -> int:
     print(f"{corpus.name}: {corpus.src_lang} → {corpus.tgt_lang}")
     for line in corpus.report:
         print(f"  {line}")
-    header = f"{'split':<6} {'side':<6} {'segments':>9} {'words':>11} {'chars':>12} {'vocab':>8}  length p50/p90/p99/max"
+    header = (f"{'split':<6} {'side':<6} {'segments':>9} {'words':>11} {'chars':>12} {'vocab':>8}"
+              "  length p50/p90/p99/max")
     print(header)
     for split, text in corpus.splits.items():
         sides = [(corpus.src_lang, text.src), (corpus.tgt_lang, text.tgt)]
