@@ -1,9 +1,19 @@
 """Configuration: TOML files shipped in the package, checked key by key, overridable from the command line.
 
-A config has three sections, each a dataclass below: ``[data]`` (corpus and text processing), ``[model]`` (the
-network's shape, which :class:`tinyseqkd.model.ModelArgs` extends by the vocabulary sizes) and ``[train]``
-(optimisation, validation, stopping). Every key has a default, a one-line description and its allowed values here;
-``configs/reference.toml`` lists them all with comments (a test keeps the two in step).
+A config has five sections, each a dataclass below: ``[data]`` (corpus and text processing), ``[model]`` (the
+network's shape, which :class:`tinyseqkd.model.ModelArgs` extends by the vocabulary sizes), ``[train]``
+(optimisation, validation, stopping), ``[distill]`` (the training objective: plain NLL or Word-KD, Kim & Rush 2016
+Sec. 3.1) and ``[prune]`` (magnitude pruning before retraining, Sec. 5.2). Every key has a default, a one-line
+description and its allowed values here; ``configs/reference.toml`` lists them all with comments (a test keeps the
+two in step).
+
+**What a run is made from.** Five keys name files instead of numbers, and together with the objective they say
+which row of the paper's Table 1 a run is (:mod:`tinyseqkd.recipe` reads them): ``data.pipeline`` (whose text
+pipeline the run uses), ``data.targets`` (a distilled corpus replacing the gold training targets: Seq-KD, Sec. 3.2,
+or Seq-Inter, Sec. 3.3), ``train.init`` (whose weights the run starts from: fine-tuning), ``distill.teacher`` (the
+Word-KD teacher) and the ``[prune]`` section. They are part of the run's checkpoint, and ``train --resume`` keeps
+them all (:data:`FIXED_ON_RESUME`). :func:`check_config` refuses combinations that cannot be meant, such as a
+teacher without the Word-KD objective.
 
 Names are checked, not guessed: an unknown key is rejected with the nearest valid names, a value of the wrong kind
 (``lr = "fast"``) with the kind it should be, and a number out of range (``batch_size = 0``) with its range. On
@@ -67,6 +77,10 @@ class DataConfig:
     src_vocab_size: int = _key(8000, "source vocabulary size, special tokens included (0 = everything seen)")
     tgt_vocab_size: int = _key(8000, "target vocabulary size, special tokens included (0 = everything seen)")
     min_freq: int = _key(1, "drop tokens seen fewer times than this from the vocabularies", allowed=AT_LEAST_ONE)
+    pipeline: str = _key("", "use the text pipeline (BPE + vocabularies) of this checkpoint or run directory instead "
+                         "of fitting one ('' = fit on the training text)")
+    targets: str = _key("", "a directory written by tinyseqkd distill whose targets replace the training split's "
+                        "gold targets ('' = the gold targets)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +119,27 @@ class TrainConfig:
     valid_examples: int = _key(3, "Source / Reference / Hypothesis examples printed at each validation")
     log_every: int = _key(50, "print a progress line every N updates")
     seed: int = _key(1, "seed of every random generator (weights, dropout, batch order)")
+    init: str = _key("", "start from the weights of this checkpoint or run directory, e.g. to fine-tune ('' = random "
+                     "weights)")
+
+
+@dataclass
+class DistillConfig:
+    objective: str = _key("nll", "nll (the gold, or data.targets) or word_kd: mix in the teacher's distributions",
+                          ("nll", "word_kd"))
+    teacher: str = _key("", "the Word-KD teacher: a checkpoint or run directory ('' with objective = nll)")
+    alpha: float = _key(0.5, "Word-KD's weight of the teacher term: (1 - alpha) NLL + alpha CE(q, p)",
+                        allowed=Range(0, 1, high_open=False))
+    temperature: float = _key(1.0, "Word-KD's softmax temperature T for both distributions (1 = the paper's)",
+                              allowed=POSITIVE)
+
+
+@dataclass
+class PruneConfig:
+    scheme: str = _key("none", "prune by magnitude at the start: none, class-blind, class-uniform or "
+                       "class-distribution", ("none", "class-blind", "class-uniform", "class-distribution"))
+    ratio: float = _key(0.0, "the fraction of the prunable weights to prune", allowed=Range(0, 1))
+    embeddings: bool = _key(True, "prune the embeddings too (false: the ratio is of the other classes)")
 
 
 @dataclass
@@ -112,12 +147,30 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
+    prune: PruneConfig = field(default_factory=PruneConfig)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 SECTIONS = {f.name: f.default_factory for f in fields(Config)}
+PATH_KEYS = ("data.pipeline", "data.targets", "train.init", "distill.teacher")  # relative to the current directory
+FIXED_ON_RESUME = ("data", "model", "distill", "prune", "train.init")  # what determines a run: never overridden
+
+
+def check_config(config: Config, where: str = "config") -> None:
+    """Refuse combinations of keys that cannot be meant (each key alone was checked when it was set)."""
+    d, p = config.distill, config.prune
+    if d.objective == "word_kd" and not d.teacher:
+        raise ConfigError(f'{where}: distill.objective = "word_kd" needs a teacher; fix: set distill.teacher to the '
+                          "teacher's checkpoint (e.g. --distill.teacher=runs/teacher/best.npz)")
+    if d.teacher and d.objective != "word_kd":
+        raise ConfigError(f'{where}: distill.teacher is set but distill.objective = "{d.objective}", so the teacher '
+                          'would go unused; fix: --distill.objective=word_kd, or --distill.teacher= to drop it')
+    if p.scheme == "none" and p.ratio > 0:
+        raise ConfigError(f"{where}: prune.ratio = {p.ratio:g} but prune.scheme = \"none\"; fix: choose a scheme, "
+                          "e.g. --prune.scheme=class-blind")
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -149,6 +202,7 @@ def load_config(name_or_path: str, overrides: list[str] | tuple = ()) -> Config:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     config = config_from_dict(raw, where=str(path))
     apply_overrides(config, overrides)
+    check_config(config, f"{path} and the command line" if overrides else str(path))
     return config
 
 

@@ -2,20 +2,17 @@
 
 One update (:meth:`Trainer.train_step`) is the whole of gradient descent::
 
-    zero the gradients → loss = objective(model, batch) → normalise → backward → clip ‖g‖ ≤ clip → step
+    zero the gradients → loss = objective(model, batch) → normalise → backward → mask pruned gradients and clip
+    ‖g‖ ≤ clip (optimizer.clip_grad_norm) → step
 
-The objective returns the batch's loss as a mean per target token, the unit of every loss in the package: the
-negative log-likelihood of the gold words unless the caller passes another (word-level distillation adds a term
-against the teacher's distributions, :func:`tinyseqkd.distill.word_kd_objective`). The trainer turns it back into
-the batch's sum (× its target tokens) and divides that (``train.normalize``, see :func:`loss_normalizer`):
+The objective — the targets' NLL, or Word-KD's mix with the teacher's distributions (Sec. 3.1) — and how a batch's
+loss is normalised (``train.normalize``) are :mod:`tinyseqkd.objectives`'s.
 
-- ``"sentences"``: by the batch's sentence count, as the authors' seq2seq-attn does; the paper's SGD lr 1.0 and
-  gradient clip 5 assume this scale (a gradient about tokens-per-sentence times larger than a per-token mean's).
-- ``"tokens"``: by the mean number of target tokens per batch in the current epoch — one constant, so every token
-  weighs the same in every batch (a per-batch mean would weigh a token of a batch of short verses several times
-  more than one of long verses) and the loss of an average batch is its mean per token.
-
-Around that the trainer
+What the run is made from — the text pipeline, distilled targets, starting weights, teacher and pruning masks — comes
+from the config (:mod:`tinyseqkd.recipe`), at a fresh start and on resume alike: ``Trainer(config, None, run_dir)``
+prepares all of it; ``Trainer.resume(run_dir)`` rebuilds it from the checkpoint's config, checks that the teacher and
+the targets are the files the run started with, and takes the weights and the pruning masks from the checkpoint
+(never pruning again). Around that the trainer
 
 - draws length-bucketed batches, shuffled each epoch by its own generator;
 - validates every ``validate_every`` updates (or each epoch), and once more when a limit ends the run:
@@ -24,7 +21,8 @@ Around that the trainer
   rate when the score stops improving (the paper's schedule) and stops early after ``patience`` validations without
   improvement;
 - writes ``latest.npz`` at every validation, at the end, and on Ctrl-C (after finishing the current update), so
-  ``tinyseqkd train --resume RUN_DIR`` continues exactly: the same batches in the same order, the same dropout masks;
+  ``tinyseqkd train --resume RUN_DIR`` continues exactly: the same batches in the same order, the same dropout
+  masks, the same objective and teacher;
 - stops with a clear message when the loss becomes NaN or infinite, keeping the last good checkpoint.
 """
 
@@ -39,41 +37,21 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyseqkd import __version__
+from tinyseqkd import __version__, recipe
 from tinyseqkd.autograd import Tensor
-from tinyseqkd.checkpoint import load_checkpoint, restore, save_checkpoint, thread_change_note
-from tinyseqkd.config import Config, apply_overrides, config_from_dict, to_toml
-from tinyseqkd.data.batching import Batch, make_batches
-from tinyseqkd.data.prepared import PreparedData, prepare
+from tinyseqkd.checkpoint import Checkpoint, load_checkpoint, restore, save_checkpoint, thread_change_note
+from tinyseqkd.config import FIXED_ON_RESUME, Config, apply_overrides, check_config, config_from_dict, to_toml
+from tinyseqkd.data.batching import make_batches
+from tinyseqkd.data.prepared import PreparedData
 from tinyseqkd.data.text_pipeline import TextPipeline
-from tinyseqkd.errors import ConfigError, TrainingError
+from tinyseqkd.errors import CheckpointError, ConfigError, TrainingError
 from tinyseqkd.evaluate import corpus_bleu, perplexity, translate_ids
 from tinyseqkd.model import ModelArgs, Seq2Seq
-from tinyseqkd.optim import OPTIMIZERS, HalveOnPlateau, clip_grad_norm
+from tinyseqkd.objectives import loss_normalizer, mean_tokens_per_batch, nll_objective, objective_for
+from tinyseqkd.optim import OPTIMIZERS, HalveOnPlateau
 
-
-def nll_objective(model, batch):
-    """The plain training loss: −log p(y_j | y_<j, s) averaged over the batch's target tokens (Sec. 2.1).
-
-    Returns (loss, nll): the loss to differentiate (a Tensor) and the NLL (a float, for the progress line), both
-    means per target token, as every objective's; the trainer normalises the loss (module docstring).
-    """
-    loss, _ = model.loss(batch)
-    return loss, loss.item()
-
-
-def loss_normalizer(batch: Batch, normalize: str, tokens_per_batch: float) -> float:
-    """What a batch's summed loss is divided by: its sentences, or the epoch's mean target tokens per batch."""
-    if normalize == "sentences":
-        return float(len(batch))
-    if normalize == "tokens":
-        return tokens_per_batch
-    raise ValueError(f"normalize must be 'sentences' or 'tokens', got {normalize!r}")
-
-
-def mean_tokens_per_batch(batches: list[Batch]) -> float:
-    """The target tokens (``</s>`` included) of an epoch's batches, divided by their number."""
-    return sum(batch.n_tgt_tokens for batch in batches) / max(len(batches), 1)
+__all__ = ["Progress", "Trainer", "loss_normalizer", "mean_tokens_per_batch", "model_args_for", "nll_objective",
+           "objective_for"]
 
 
 @dataclass
@@ -95,55 +73,101 @@ def model_args_for(config: Config, pipeline: TextPipeline) -> ModelArgs:
 
 
 class Trainer:
-    """Trains one model on one dataset, writing into ``run_dir`` (see the module docstring)."""
+    """Trains one model on one dataset, writing into ``run_dir`` (see the module docstring).
 
-    def __init__(self, config: Config, dataset: PreparedData, run_dir, objective=nll_objective, log=print,
-                 model: Seq2Seq | None = None):
-        self.config = config
-        self.dataset = dataset
+    ``dataset=None`` prepares the data from the config (``data.pipeline`` and ``data.targets`` included); a dataset
+    given is used as it is, so it may only come with a config that names neither. ``checkpoint`` (what
+    :meth:`resume` passes) continues a run instead of starting one.
+    """
+
+    def __init__(self, config: Config, dataset: PreparedData | None, run_dir, log=print, *,
+                 checkpoint: Checkpoint | None = None):
+        if dataset is not None and (config.data.pipeline or config.data.targets):
+            raise ValueError("data.pipeline and data.targets are applied when the trainer prepares the data itself: "
+                             "pass dataset=None")
+        check_config(config)
+        self.config = config if checkpoint else recipe.absolute_paths(config)
         self.run_dir = Path(run_dir)
-        self.objective = objective
         self._log = log
-        seed = config.train.seed
-        self.data_rng = np.random.default_rng([seed, 1])  # batch order
-        self.model = model or Seq2Seq(model_args_for(config, dataset.pipeline), np.random.default_rng([seed, 0]))
-        t = config.train
-        optimizer_class = OPTIMIZERS[t.optimizer]
-        self.optimizer = optimizer_class(self.model.named_parameters(), lr=t.lr)
+        self.targets = None
+        if dataset is None:
+            pipeline = TextPipeline.from_dict(checkpoint.header["pipeline"]) if checkpoint else None
+            dataset, self.targets = recipe.prepare_dataset(self.config, pipeline)
+        self.dataset = dataset
+        d = self.config.distill
+        self.teacher = recipe.load_teacher(d.teacher, dataset.pipeline) if d.objective == "word_kd" else None
+        self.objective = objective_for(d, self.teacher.model if self.teacher else None)
+        t = self.config.train
+        self.data_rng = np.random.default_rng([t.seed, 1])  # batch order
+        self.model = Seq2Seq(model_args_for(self.config, dataset.pipeline), np.random.default_rng([t.seed, 0]))
+        self.optimizer = OPTIMIZERS[t.optimizer](self.model.named_parameters(), lr=t.lr)
         self.schedule = HalveOnPlateau(self.optimizer, factor=t.lr_decay, patience=t.decay_patience)
         self.progress = Progress()
         self.tokens_per_batch: float | None = None  # this epoch's, for normalize = "tokens" (_epoch_batches)
         self._interrupted = False
+        if checkpoint is None:
+            self._start()
+        else:
+            self._restore(checkpoint)
 
     # ------------------------------------------------------------------ setup and resume
+    def _start(self) -> None:
+        """A fresh run: the starting weights (``train.init``), then pruning (``[prune]``)."""
+        c = self.config
+        init = recipe.load_initial_weights(self.model, c.train.init, self.dataset.pipeline, str(self.run_dir)) \
+            if c.train.init else None
+        self.sparsity = recipe.prune_at_start(self.model, self.optimizer, c.prune) if c.prune.scheme != "none" \
+            else None
+        self.made_from = recipe.recipe_record(self.teacher, self.targets, init)
+
+    def _restore(self, checkpoint: Checkpoint) -> None:
+        """A resumed run: weights, optimizer state and pruning masks, generators and progress from ``checkpoint``,
+        after checking that the teacher and the targets are still the files the run started with."""
+        recorded = checkpoint.header.get("recipe", {})
+        now = recipe.recipe_record(self.teacher, self.targets, None)
+        recipe.check_unchanged(recorded, now, checkpoint.path, self.config)
+        self.made_from = {**recorded, **now}
+        restore(checkpoint, model=self.model, optimizer=self.optimizer,
+                rngs={"model": self.model.rng, "data": self.data_rng})
+        if self.config.prune.scheme != "none" and not self.optimizer.masks:
+            raise CheckpointError(f"{checkpoint.path}: the run prunes ([prune] scheme = {self.config.prune.scheme}) "
+                                  "but the checkpoint holds no masks; fix: start the run again")
+        self.sparsity = recipe.sparsity_text(self.model, self.optimizer.masks) if self.optimizer.masks else None
+        self.progress = Progress(**checkpoint.header["progress"])
+        self.schedule.load_state_dict(checkpoint.header["schedule"])
+
     @classmethod
-    def resume(cls, run_dir, overrides=(), objective=nll_objective, log=print) -> "Trainer":
-        """Continue the run in ``run_dir`` from ``latest.npz``; only ``[train]`` keys may be overridden."""
+    def resume(cls, run_dir, overrides=(), log=print) -> "Trainer":
+        """Continue the run in ``run_dir`` from ``latest.npz``, with everything that determines it as it was
+        (:data:`tinyseqkd.config.FIXED_ON_RESUME`); only the other ``[train]`` keys may be overridden."""
         checkpoint = load_checkpoint(Path(run_dir) / "latest.npz")
         config = config_from_dict(checkpoint.header["config"], where=str(checkpoint.path))
         for item in overrides:
-            if not item.lstrip("-").startswith("train."):
-                raise ConfigError(f"option {item!r}: a resumed run keeps its [data] and [model]; only --train.KEY "
-                                  "options (e.g. --train.max_steps=2000) may change")
+            name = item.lstrip("-").split("=")[0].replace("-", "_")
+            if not name.startswith("train.") or name in FIXED_ON_RESUME:
+                raise ConfigError(f"option {item!r}: a resumed run keeps what determines it ([data], [model], "
+                                  "[distill], [prune] and train.init); only the other --train.KEY options (e.g. "
+                                  "--train.max_steps=2000) may change")
         apply_overrides(config, overrides)
-        pipeline = TextPipeline.from_dict(checkpoint.header["pipeline"])
-        dataset = prepare(config.data, config.train.seed, pipeline=pipeline)
-        trainer = cls(config, dataset, run_dir, objective=objective, log=log)
-        restore(checkpoint, model=trainer.model, optimizer=trainer.optimizer,
-                rngs={"model": trainer.model.rng, "data": trainer.data_rng})
+        trainer = cls(config, None, run_dir, log=log, checkpoint=checkpoint)
         if any(item.lstrip("-").startswith("train.lr=") for item in overrides):
             trainer.optimizer.lr = config.train.lr  # the checkpoint's (maybe halved) rate, unless overridden
-        trainer.progress = Progress(**checkpoint.header["progress"])
-        trainer.schedule.load_state_dict(checkpoint.header["schedule"])
         log(f"resumed {run_dir} at step {trainer.progress.step} (epoch {trainer.progress.epoch})")
         if note := thread_change_note(checkpoint):
             log(note)
         return trainer
 
+    @property
+    def interrupted(self) -> bool:
+        """Whether the last :meth:`fit` stopped on Ctrl-C (``latest.npz`` holds where it stopped)."""
+        return self._interrupted
+
     def prepare_run_dir(self) -> None:
-        """Create the run directory and write the resolved config, the version and the text pipeline."""
+        """Create the run directory and write the resolved config, the version, the files the run is made from
+        (SHA-256, as comments) and the text pipeline."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "config.toml").write_text(f"# tinyseqkd {__version__}\n" + to_toml(self.config))
+        made_from = "".join(f"# {key}: {value}\n" for key, value in self.made_from.items())
+        (self.run_dir / "config.toml").write_text(f"# tinyseqkd {__version__}\n{made_from}" + to_toml(self.config))
         self.dataset.pipeline.save(self.run_dir / "pipeline")
         header = "step\tepoch\tppl\tbleu\tlr\ttrain_seconds\tbest\n"
         validations = self.run_dir / "validations.tsv"
@@ -223,7 +247,7 @@ class Trainer:
         if not (math.isfinite(nll) and math.isfinite(loss.item())):
             self._diverged(f"the loss is {loss.item()}")
         loss.backward()
-        norm = clip_grad_norm(self.optimizer.params.values(), self.config.train.clip)
+        norm = self.optimizer.clip_grad_norm(self.config.train.clip)  # pruned gradients masked first
         if not math.isfinite(norm):
             self._diverged(f"the gradient norm is {norm}")
         self.optimizer.step()
@@ -304,7 +328,7 @@ class Trainer:
             rngs={"model": self.model.rng, "data": self.data_rng},
             model_args=self.model.args.to_dict(), config=self.config.to_dict(),
             pipeline=self.dataset.pipeline.to_dict(), progress=dataclasses.asdict(self.progress),
-            schedule=self.schedule.state_dict(),
+            schedule=self.schedule.state_dict(), recipe=self.made_from,
         )
 
     def describe(self) -> str:
@@ -316,6 +340,7 @@ class Trainer:
                  f"{len(d.splits['valid']):,} valid; vocabularies {a.src_vocab_size:,} / {a.tgt_vocab_size:,}",
                  f"model: {a.layers} x {a.hidden_size} LSTM, embeddings {a.embedding_size}, dropout {a.dropout}, "
                  f"{self.model.num_parameters():,} parameters"]
+        lines += recipe.describe_recipe(self.config, self.teacher, self.targets, self.sparsity)
         lines += [f"note: {line}" for line in d.corpus.report]
         return "\n".join(lines)
 

@@ -57,11 +57,45 @@ def test_bad_overrides_name_the_option_and_the_fix(override, message):
     ("--model.hidden_size=0", "≥ 1"),
     ("--model.init_scale=0", "> 0"),
     ("--data.min_freq=0", "≥ 1"),
+    ("--distill.alpha=1.5", r"in \[0, 1\]"),
+    ("--distill.alpha=-0.1", r"in \[0, 1\]"),
+    ("--distill.temperature=0", "> 0"),
+    ("--prune.ratio=1", r"in \[0, 1\)"),
 ])
 def test_numbers_out_of_range_name_the_key_and_the_allowed_range(override, allowed):
     key = override[2:].split("=")[0].replace(".", r"\.")
     with pytest.raises(ConfigError, match=rf"option '{override}': {key} must be {allowed} \(.*\), got"):
         load_config("toy-reverse", [override])
+
+
+@pytest.mark.parametrize("override, message", [
+    ("--distill.objective=seq_kd", r"'seq_kd' is not one of nll, word_kd"),
+    ("--prune.scheme=blind", r"'blind' is not one of none, class-blind, class-uniform, class-distribution; did you "
+                             r"mean class-blind"),
+    ("--prune.embeddings=maybe", r"prune\.embeddings must be bool"),
+])
+def test_distillation_and_pruning_choices_are_checked(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config("toy-reverse", [override])
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["--distill.objective=word_kd"], r'distill\.objective = "word_kd" needs a teacher; fix: set distill\.teacher'),
+    (["--distill.teacher=runs/t"],
+     r'distill\.teacher is set but distill\.objective = "nll".*--distill\.objective=word_kd'),
+    (["--prune.ratio=0.8"], r'prune\.ratio = 0\.8 but prune\.scheme = "none"'),
+])
+def test_keys_that_only_make_sense_together_are_checked_together(overrides, message):
+    with pytest.raises(ConfigError, match=r"toy-reverse\.toml and the command line: " + message):
+        load_config("toy-reverse", overrides)
+
+
+def test_distillation_keys_are_bare_names_too():
+    config = load_config("toy-reverse", ["--objective=word_kd", "--teacher=runs/t", "--alpha=0.3", "--targets=d",
+                                         "--init=runs/x", "--scheme=class-uniform", "--ratio=0.5"])
+    assert (config.distill.objective, config.distill.alpha, config.data.targets, config.train.init) == \
+        ("word_kd", 0.3, "d", "runs/x")
+    assert (config.prune.scheme, config.prune.ratio, config.prune.embeddings) == ("class-uniform", 0.5, True)
 
 
 def test_edges_of_the_ranges_are_allowed():

@@ -1,4 +1,4 @@
-"""The command line's subcommands, one module each: ``train``, ``data``, ``translate``, ``evaluate``,
+"""The command line's subcommands, one module each: ``train``, ``data``, ``distill``, ``translate``, ``evaluate``,
 ``quickstart``.
 
 Each module has ``add_parser(subparsers)``, which registers the subcommand and its options (``set_defaults(run=

@@ -2,7 +2,10 @@
 
 The work is :class:`tinyseqkd.training.Trainer`'s; this module turns the command line into a config (see
 :func:`tinyseqkd.config.load_config`: a shipped config name or a TOML file, plus ``--section.key=value``
-overrides) and a run directory.
+overrides) and a run directory. The distillation recipes of Kim & Rush's Table 1 are config keys too
+(``data.pipeline``, ``data.targets``, ``train.init``, ``[distill]``; see :mod:`tinyseqkd.recipe`), and so is
+pruning (``[prune]``). After Ctrl-C the run saves ``latest.npz`` and the command exits with status 130, as an
+interrupted command does, so that scripts can tell a stopped run from a finished one.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from tinyseqkd.errors import ConfigError
 
 EPILOG = """CONFIG is a shipped config (teacher, student, student-small, toy-reverse, reference) or a TOML file.
 Override any key with --section.key=value, e.g. --train.lr=0.5 --model.layers=1 --data.train_size=2000.
-Ctrl-C saves latest.npz and stops; continue with: tinyseqkd train --resume RUN_DIR
+Distillation (Kim & Rush 2016): --data.pipeline=TEACHER (share its vocabularies), --data.targets=DIR (from
+tinyseqkd distill: Seq-KD, Seq-Inter), --distill.objective=word_kd --distill.teacher=TEACHER (Word-KD),
+--train.init=CHECKPOINT (fine-tune); pruning: --prune.scheme=class-blind --prune.ratio=0.8.
+Ctrl-C saves latest.npz and stops (exit status 130); continue with: tinyseqkd train --resume RUN_DIR
 """
 
 
@@ -35,23 +41,23 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Train (or continue); exit status 130 when Ctrl-C stopped the run after saving ``latest.npz``."""
     from tinyseqkd.config import find_config, load_config
-    from tinyseqkd.data.prepared import prepare
     from tinyseqkd.training import Trainer
 
     if args.resume:
         if args.config:
             raise ConfigError("train --resume RUN_DIR takes no CONFIG: the run's own config is in its checkpoint")
-        Trainer.resume(args.resume, args.overrides).fit()
-        return 0
-    if not args.config:
-        raise ConfigError("train needs a CONFIG (e.g. tinyseqkd train toy-reverse) or --resume RUN_DIR")
-    config = load_config(args.config, args.overrides)
-    run_dir = Path(args.out or f"runs/{find_config(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
-    if (run_dir / "latest.npz").exists():
-        raise ConfigError(f"{run_dir} already holds a run; continue it with --resume {run_dir} "
-                          "or choose another --out")
-    print(f"preparing data: {config.data.corpus} ...", flush=True)
-    dataset = prepare(config.data, config.train.seed)
-    Trainer(config, dataset, run_dir).fit()
-    return 0
+        trainer = Trainer.resume(args.resume, args.overrides)
+    else:
+        if not args.config:
+            raise ConfigError("train needs a CONFIG (e.g. tinyseqkd train toy-reverse) or --resume RUN_DIR")
+        config = load_config(args.config, args.overrides)
+        run_dir = Path(args.out or f"runs/{find_config(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+        if (run_dir / "latest.npz").exists():
+            raise ConfigError(f"{run_dir} already holds a run; continue it with --resume {run_dir} "
+                              "or choose another --out")
+        print(f"preparing data: {config.data.corpus} ...", flush=True)
+        trainer = Trainer(config, None, run_dir)  # the data, teacher, targets, init and pruning the config names
+    trainer.fit()
+    return 130 if trainer.interrupted else 0

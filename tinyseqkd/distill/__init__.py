@@ -10,16 +10,20 @@ Read in this order:
 - ``seq_inter.py`` — **Seq-Inter** (Sec. 3.3): from the teacher's K-best list, the hypothesis with the highest
   smoothed sentence BLEU against the gold target.
 - ``manifest.py`` and ``store.py`` — a distilled corpus on disk: provenance, chunks, merge, the checked load.
+
+Using them: ``tinyseqkd distill`` (:mod:`tinyseqkd.commands.distill`) writes a distilled corpus; a training run
+reads it through ``data.targets`` and trains with Word-KD through ``[distill]`` (:mod:`tinyseqkd.recipe`).
 """
 
 from tinyseqkd.distill.manifest import DistilledCorpusError, Manifest, read_manifest
 from tinyseqkd.distill.seq_inter import select_closest, smoothed_sentence_bleu
-from tinyseqkd.distill.seq_kd import closest_to_gold, distill_corpus, teacher_decoder, teacher_manifest
+from tinyseqkd.distill.seq_kd import (closest_to_gold, distill_corpus, pieces_to_words, teacher_decoder,
+                                     teacher_manifest)
 from tinyseqkd.distill.store import DistilledTargets, Shard, load_distilled_targets, merge
 from tinyseqkd.distill.word_kd import teacher_probabilities, word_kd_loss, word_kd_objective
 
 __all__ = [
     "DistilledCorpusError", "DistilledTargets", "Manifest", "Shard", "closest_to_gold", "distill_corpus",
-    "load_distilled_targets", "merge", "read_manifest", "select_closest", "smoothed_sentence_bleu",
+    "load_distilled_targets", "merge", "pieces_to_words", "read_manifest", "select_closest", "smoothed_sentence_bleu",
     "teacher_decoder", "teacher_manifest", "teacher_probabilities", "word_kd_loss", "word_kd_objective",
 ]

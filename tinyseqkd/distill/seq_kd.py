@@ -133,11 +133,27 @@ def teacher_decoder(model, vocabulary, *, beam_size: int = 5, nbest: int = 1, le
     from tinyseqkd.decoding import decode_corpus
 
     def decode_chunk(sources: list[np.ndarray]) -> list[list[tuple[list[str], float]]]:
-        found = decode_corpus(model, sources, beam_size=beam_size, n_best=nbest, length_penalty=length_penalty,
-                              batch_size=batch_size, max_len_ratio=max_len_ratio, max_len_extra=max_len_extra)
-        return [[(vocabulary.decode(h.ids.tolist()), h.score) for h in hypotheses] for hypotheses in found]
+        nonempty = [i for i, ids in enumerate(sources) if len(ids)]
+        found = decode_corpus(model, [sources[i] for i in nonempty], beam_size=beam_size, n_best=nbest,
+                              length_penalty=length_penalty, batch_size=batch_size, max_len_ratio=max_len_ratio,
+                              max_len_extra=max_len_extra)
+        results = [[([], 0.0)] for _ in sources]  # an empty source translates as an empty target
+        for i, hypotheses in zip(nonempty, found):
+            results[i] = [(vocabulary.decode(h.ids.tolist()), h.score) for h in hypotheses]
+        return results
 
     return decode_chunk
+
+
+def pieces_to_words(pipeline) -> Callable[[list[str]], list[str]]:
+    """``pieces → words``: the teacher's BPE pieces glued back into the (pre-tokenized) words they spell.
+
+    Seq-Inter's sentence BLEU compares these with the gold target's pre-tokenized words (Sec. 3.3: BLEU counts
+    words, not subword pieces); :func:`tinyseqkd.data.tokenize.detokenize` of them is the readable copy.
+    """
+    if pipeline.bpe is None:
+        return list
+    return pipeline.bpe.decode
 
 
 def teacher_manifest(teacher_path, pipeline, source_texts: Sequence[str], *, corpus: str, split: str = "train",

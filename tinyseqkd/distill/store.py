@@ -230,7 +230,8 @@ def load_distilled_targets(directory, expected_source_count: int, expected_sourc
             f"{directory}: distilled from {manifest.source_sentences:,} source sentences (sha256 "
             f"{manifest.source_sha256[:12]}…, {manifest.corpus} {manifest.split}), but this run's training source has "
             f"{expected_source_count:,} (sha256 {expected_source_hash[:12]}…). Fix: distill again with the same [data] "
-            "settings as this run (corpus, max_len, train_size), or point to the matching directory")
+            "settings as this run (corpus, direction, max_len, train_size; for synthetic corpora and english = mixed "
+            "also train.seed), or point to the matching directory")
     path = directory / PIECES
     if not path.is_file():
         done = manifest.chunks - len(missing_chunks(directory, manifest))

@@ -164,16 +164,18 @@ def mean_token_nll(log_probs: np.ndarray, targets: np.ndarray, mask: np.ndarray)
     return float(-(picked * mask).sum(dtype=np.float64) / max(float(mask.sum()), 1.0))
 
 
-def word_kd_objective(teacher, *, alpha: float = 0.5, temperature: float = 1.0, normalize: str = "tokens"):
+def word_kd_objective(teacher, *, alpha: float = 0.5, temperature: float = 1.0):
     """A training objective ``(model, batch) → (loss, mean NLL per token)`` for :class:`~tinyseqkd.training.Trainer`.
 
-    One student forward, one teacher forward (eval mode, no graph) on the same batch, one fused loss node.
+    One student forward, one teacher forward (eval mode, no graph) on the same batch, one fused loss node. The loss
+    is a mean per target token, as every objective's: the trainer applies ``train.normalize`` to it (once), so there
+    is no ``normalize`` option here (see :mod:`tinyseqkd.objectives`).
     """
     def objective(model, batch):
         q = teacher_probabilities(teacher, batch, temperature)
         log_probs = model(batch.src, batch.src_lengths, batch.tgt_in)
         loss = word_kd_loss(log_probs, q, batch.tgt_out, batch.tgt_mask, alpha=alpha, temperature=temperature,
-                            normalize=normalize)
+                            normalize="tokens")
         return loss, mean_token_nll(log_probs.data, batch.tgt_out, batch.tgt_mask)
 
     return objective
