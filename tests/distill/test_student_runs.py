@@ -58,7 +58,7 @@ def test_targets_from_another_source_exit_2_with_one_line_and_write_nothing(teac
 
 
 def test_targets_of_another_text_pipeline_exit_2(teacher, beam_targets, tmp_path, capsys):
-    argv = [*student(teacher, f"--data.targets={beam_targets}")[:-1], "--data.tgt_vocab_size=8"]  # its own pipeline
+    argv = ["toy-reverse", *DATA, *QUICK, f"--data.targets={beam_targets}", "--data.tgt_vocab_size=8"]  # own pipeline
     assert cli("train", *argv, "--out", tmp_path / "run") == 2
     _one_line_error(capsys, "distilled by a teacher with another text pipeline")
     assert not (tmp_path / "run").exists()
