@@ -1,7 +1,7 @@
 """What a training run is made from besides numbers: its text pipeline, training targets, starting weights, teacher
 and pruning masks (Kim & Rush 2016, Sec. 3.1–3.3 and 5.2; DESIGN §4).
 
-Each row of the paper's Table 1 is one combination of five config keys (``configs/reference.toml`` explains each)::
+Each row of the paper's Table 1 is one combination of config keys (``configs/reference.toml`` explains each)::
 
     row                            data.targets           distill.objective   train.init
     baseline                       (gold)                 nll                 —
