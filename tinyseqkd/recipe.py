@@ -223,8 +223,8 @@ def describe_recipe(config: Config, teacher: Teacher | None, targets: DistilledT
                      f"{m.teacher_sha256[:12]}…")
     else:
         lines.append("targets: the gold training targets")
-    if config.data.pipeline:
-        lines.append(f"text pipeline: {config.data.pipeline}'s")
+    if config.data.pipeline or config.train.init:
+        lines.append(f"text pipeline: from {config.data.pipeline or config.train.init}")
     if config.train.init:
         lines.append(f"init: the weights of {config.train.init} (lr {config.train.lr:g})")
     if sparsity is not None:
