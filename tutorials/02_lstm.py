@@ -131,7 +131,7 @@ with tempfile.TemporaryDirectory() as folder:
 # ## Exercises (worked solutions: `tutorials/solutions/02_lstm.py`)
 #
 # 1. Train section 3's model with SGD (`tinyseqkd.optim.SGD`, lr 1.0) instead of Adam: how many more steps does it
-#    need to reach a loss below 0.5?
+#    need to reach a loss below 1.0?
 # 2. Build the LSTM with `LSTM(..., fused=False)` and time a forward and backward pass against the fused one: what
 #    does the fused LSTM step save?
 # 3. Truncate a checkpoint file (keep its first half) and load it: what does the error say?

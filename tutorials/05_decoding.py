@@ -143,6 +143,7 @@ print(f"average p(greedy output) = {p:.1%}")
 # ## Exercises (worked solutions: `tutorials/solutions/05_decoding.py`)
 #
 # 1. Run this tutorial with `--variant-probs 0.5 0.5`: do greedy and beam still agree? What is p(t = ŷ) now?
-# 2. Run it with `--length-penalty 1.0`: which variants (short or doubled) gain?
+# 2. Run it with `--length-penalty 1.0`: how many beam outputs change, and why so few? (Is a doubled variant
+#    longer than a plain one, counted in pieces?)
 # 3. Time `translate_ids` (greedy) and `decode_corpus` with beam 5 on the whole test set: how much does the beam
 #    cost?

@@ -145,5 +145,6 @@ print("kernels in use after the blocks:", kernels_in_use())
 # 1. Run this tutorial as `TINYSEQKD_KERNELS=numpy python tutorials/06_kernels.py --quick`: which lines change?
 # 2. Write a numba kernel for the softmax *probabilities* p_k = e^(x_k − m) / Σ_j e^(x_j − m) as plain loops
 #    (decorate it with `tinyseqkd.kernels.kernel`) and check it against `np.exp(log_softmax_forward_numpy(x))`.
-# 3. Time the LSTM cell's pointwise kernel against its twin (`tinyseqkd/kernels/lstm.py`:
-#    `lstm_cell_forward` under `use_kernels("numba")` and `lstm_cell_forward_numpy`) for B = 64, H = 256.
+# 3. Time the LSTM cell's pointwise kernels against their twins (`tinyseqkd/kernels/lstm.py`: the dispatchers
+#    `lstm_cell_forward` and `lstm_cell_backward` under `use_kernels("numba")` and `use_kernels("numpy")`) for
+#    B = 64, H = 256. Which direction gains more?

@@ -198,6 +198,7 @@ print(f"baseline update {1000 * baseline_seconds:.2f} ms, Word-KD update {1000 *
 # ## Exercises (worked solutions: `tutorials/solutions/07_word_kd.py`)
 #
 # 1. Show that α = 1 and a teacher that puts all its mass on the gold word give exactly the plain NLL.
-# 2. Soften both distributions with a temperature T = 2 (`word_kd_loss(..., temperature=2.0)` and
-#    `teacher_probabilities(teacher, batch, temperature=2.0)`): how do q's entries at section 1's position change?
+# 2. Temperature (Hinton et al. 2015): `teacher_probabilities(teacher, batch, temperature=T)` returns
+#    q_T = softmax(z / T) of the teacher's scores z. Take section 1's q as softmax(z) of some z: what are q_T's
+#    entries for T = 2? Then compute section 1's loss with `word_kd_loss(..., temperature=2.0)` on q_T.
 # 3. Train the Word-KD student with α = 0.9: is its cross-entropy against the teacher lower still? Its p(t = ŷ)?
