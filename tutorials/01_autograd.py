@@ -57,8 +57,9 @@ a.zero_grad()
 # %% [markdown]
 # ## 3. Finite differences keep every backward honest
 #
-# `gradcheck(fn, inputs…)` compares `backward()` with (f(x + ε) − f(x − ε)) / 2ε at sampled entries, in float64.
-# It returns True or raises an error naming the input, the index and both numbers. Every operation of the package
+# `gradcheck(fn, inputs…)` compares `backward()` with (f(x + ε) − f(x − ε)) / 2ε at sampled entries, in
+# float64. It returns True or raises an error naming the input, the index and both numbers. Every operation of the
+# package
 # has such a check in `tests/autograd/`.
 
 # %%

@@ -53,7 +53,8 @@ loss = word_kd_loss(log_softmax(scores), q[None, None, :], np.array([[gold]]), n
 loss.backward()
 print(f"p = {np.round(p, 3)}")
 print(f"by hand {by_hand:.6f}   word_kd_loss {loss.item():.6f}")
-print("gradient by hand p − [(1−α)·onehot + α·q]:", np.round(p - ((1 - alpha) * np.eye(4)[gold] + alpha * q), 4))
+expected = p - ((1 - alpha) * np.eye(4)[gold] + alpha * q)
+print("gradient by hand p − [(1−α)·onehot + α·q]:", np.round(expected, 4))
 print("gradient from backward()               :", np.round(scores.grad[0, 0], 4))
 nll = F.nll_loss(log_softmax(Tensor(z[None, None, :], dtype=np.float64)), np.array([[gold]]), pad_index=None)
 alpha_zero = word_kd_loss(log_softmax(Tensor(z[None, None, :], dtype=np.float64)), None, np.array([[gold]]),

@@ -17,7 +17,6 @@
 # %%
 import copy
 import json
-import math
 import tempfile
 from pathlib import Path
 
@@ -129,7 +128,8 @@ section("4. Fine-tuning the teacher on ỹ (teacher + Seq-Inter)")
 targets = load_distilled_targets(work / "seq-inter", len(train_split), lines_sha256(train_split.text.src))
 seq_inter = with_training_targets(dataset, targets.ids(pipeline.tgt_vocab), [" ".join(p) for p in targets.pieces])
 fine_steps = 100 if args.quick else 300
-fine_tune = tutorial_config(args, "toy-reverse", [f"--train.max_steps={fine_steps}", f"--train.lr={config.train.lr / 10}",
+fine_tune = tutorial_config(args, "toy-reverse", [f"--train.max_steps={fine_steps}",
+                                                  f"--train.lr={config.train.lr / 10}",
                                                   f"--train.validate_every={fine_steps}", "--train.valid_examples=0",
                                                   "--data.corpus=synthetic:reverse"])
 tuned = train(fine_tune, seq_inter, model=copy.deepcopy(teacher))

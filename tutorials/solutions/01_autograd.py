@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tinyseqkd.autograd import Function, Tensor, gradcheck
+from tinyseqkd.autograd import Function, gradcheck
 from tinyseqkd.autograd.gradcheck import GradcheckError
 
 rng = np.random.default_rng(0)

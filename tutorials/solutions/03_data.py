@@ -23,8 +23,9 @@ print("   fewer merges: a small vocabulary of short pieces, longer sequences; mo
 src_ids, tgt_ids = pipeline.encode_src_many(train.src[:n]), pipeline.encode_tgt_many(train.tgt[:n])
 batches = make_batches(src_ids, tgt_ids, batch_size=2000, batch_by="tokens", rng=np.random.default_rng(0))
 by_length = sorted(batches, key=lambda b: b.src.shape[1])
-print(f"2. {len(batches)} batches; the shortest verses: {len(by_length[0])} per batch (length "
-      f"{by_length[0].src.shape[1]}), the longest: {len(by_length[-1])} per batch (length {by_length[-1].src.shape[1]})")
+shortest, longest = by_length[0], by_length[-1]
+print(f"2. {len(batches)} batches; the shortest verses: {len(shortest)} per batch (length {shortest.src.shape[1]}), "
+      f"the longest: {len(longest)} per batch (length {longest.src.shape[1]})")
 
 # --- Exercise 3: english="mixed" -------------------------------------------------------------------------------------
 mixed = load_corpus("bible-es-en", english="mixed").splits["train"]

@@ -10,7 +10,7 @@ from _common import multimodal_dataset, train  # noqa: E402
 from tinyseqkd.config import load_config  # noqa: E402
 from tinyseqkd.data.synthetic import identify_variant  # noqa: E402
 from tinyseqkd.decoding import decode_corpus  # noqa: E402
-from tinyseqkd.evaluate import mean_probability, translate_ids  # noqa: E402
+from tinyseqkd.evaluate import greedy_output_probabilities, translate_ids  # noqa: E402
 from tinyseqkd.threads import set_threads  # noqa: E402
 
 set_threads(1)
@@ -40,8 +40,9 @@ greedy = translate_ids(model, src_ids)
 beam = [found[0].ids for found in decode_corpus(model, src_ids, beam_size=5)]
 agree = sum(g.tolist() == b.tolist() for g, b in zip(greedy, beam))
 print(f"1. variants 0.5 / 0.5: greedy {variants(dataset, greedy)}, beam {variants(dataset, beam)}")
-print(f"   greedy and beam agree on {agree} of {len(src_ids)} sentences; p(t = ŷ) = "
-      f"{mean_probability(model, src_ids, greedy):.1%} — with two equal modes no single output can hold much mass")
+p_hat = greedy_output_probabilities(model, src_ids, greedy).mean()
+print(f"   greedy and beam agree on {agree} of {len(src_ids)} sentences; p(t = ŷ) = {p_hat:.1%} — with two equal "
+      "modes no single output can hold much mass")
 
 # --- Exercise 2: length normalisation ------------------------------------------------------------------------------
 model, dataset = trained((0.4, 0.3, 0.2, 0.1))

@@ -14,7 +14,7 @@ from tinyseqkd.config import load_config  # noqa: E402
 from tinyseqkd.data.batching import make_batches  # noqa: E402
 from tinyseqkd.decoding import evaluation_mode  # noqa: E402
 from tinyseqkd.distill import word_kd_loss, word_kd_objective  # noqa: E402
-from tinyseqkd.evaluate import mean_probability, translate_ids  # noqa: E402
+from tinyseqkd.evaluate import greedy_output_probabilities, translate_ids  # noqa: E402
 from tinyseqkd.threads import set_threads  # noqa: E402
 
 set_threads(1)
@@ -64,7 +64,7 @@ for alpha in (0.5, 0.9):
     cross_entropy = sum(batch_losses) / sum(len(ids) + 1 for ids in test.tgt_ids)
     greedy = translate_ids(student, test.src_ids)
     print(f"3. α = {alpha}: cross-entropy against the teacher {cross_entropy:.3f}, "
-          f"p(t = ŷ) {mean_probability(student, test.src_ids, greedy):.1%}")
+          f"p(t = ŷ) {greedy_output_probabilities(student, test.src_ids, greedy).mean():.1%}")
 print("   α changes little here, in either figure: the gold words are samples of the variants' probabilities and the")
 print("   teacher has learnt those probabilities, so both terms aim at the same distribution — the teacher's term is")
 print("   the less noisy of the two. Neither makes the student surer of one variant; Seq-KD (tutorial 8) does.")
