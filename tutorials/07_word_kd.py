@@ -26,6 +26,7 @@ from tinyseqkd.autograd import Tensor
 from tinyseqkd.autograd import functional as F
 from tinyseqkd.autograd.fused import log_softmax
 from tinyseqkd.data.batching import make_batches
+from tinyseqkd.data.prepared import EncodedSplit
 from tinyseqkd.data.synthetic import identify_variant
 from tinyseqkd.decoding import evaluation_mode
 from tinyseqkd.distill import teacher_probabilities, word_kd_loss, word_kd_objective
@@ -38,8 +39,9 @@ args = options("Tutorial 7 — word-level knowledge distillation", config=True)
 # ## 1. The loss at one position, by hand and by `word_kd_loss`
 #
 # A vocabulary of four words, gold word 1, the teacher's q = (0.6, 0.3, 0.1, 0.0), a student's scores z. The
-# printed hand value and the library's agree, and so do the gradients with respect to z. With α = 0 the loss is
-# exactly the gold word's −log p (the plain NLL); with α = 1 it is the cross-entropy against the teacher alone.
+# printed hand value and the library's agree (0.840190), and so do the gradients with respect to z
+# (−0.0631, −0.0061, 0.0371, 0.0321). With α = 0 the loss is exactly the gold word's −log p, the plain NLL
+# (0.440190); with α = 1 it is the cross-entropy against the teacher alone.
 
 # %%
 section("1. The loss at one position, by hand and by word_kd_loss")
@@ -67,7 +69,8 @@ print(f"α = 0: {alpha_zero.item():.6f} = NLL {nll.item():.6f}")
 # Every source ("c a d") has three correct translations, drawn for each training example with probabilities 0.6
 # (forward "C A D"), 0.25 (reversed "D A C") and 0.15 (doubled "CC AA DD"). A 1 × 64 teacher learns those
 # probabilities, roughly: its q at the first target word, averaged over the test sources whose first and last
-# symbols differ, comes out near (0.6, 0.2, 0.15) over "C", "D", "CC" (0.63, 0.18, 0.17 with `--quick`).
+# symbols differ, comes out near (0.6, 0.25, 0.15) over "C", "D", "CC" — 0.63, 0.18, 0.17 with `--quick`, 0.51,
+# 0.33, 0.14 after the full run: a small teacher's estimate of the data's probabilities is noisy.
 
 # %%
 section("2. A teacher on the multimodal task")
@@ -94,9 +97,8 @@ def first_word_distribution(model, split):
 
 
 different = [i for i, s in enumerate(test.text.src) if s.split()[0] != s.split()[-1]]  # three distinct 1st words
-first_words = dataset.splits["test"]
-first_words = type(first_words)(first_words.text.select(different), [first_words.src_ids[i] for i in different],
-                                [first_words.tgt_ids[i] for i in different])
+first_words = EncodedSplit(test.text.select(different), [test.src_ids[i] for i in different],
+                           [test.tgt_ids[i] for i in different])
 print("teacher, p(first word), mean over the test sources:",
       {k: round(v, 2) for k, v in first_word_distribution(teacher, first_words).items()})
 
@@ -107,10 +109,10 @@ print("teacher, p(first word), mean over the test sources:",
 # with `word_kd_objective(teacher, alpha=0.5)`, which runs the teacher on every batch. What to look for:
 #
 # - the cross-entropy against the teacher, Σ_k −q log p per position (teacher-forced on the test set): Word-KD's
-#   is lower (0.36 against 0.44 with `--quick`) — the student matches the teacher's distributions more closely,
-#   which is what its loss asks for, and writes a valid variant a little more often;
-# - p(t = ŷ): a little higher at most (57% against 48% with `--quick`; other seeds show less). The teacher
-#   itself spreads its mass over the variants, and Word-KD copies that spread; it does not make the student much
+#   is lower (0.36 against 0.44 with `--quick`, 0.25 against 0.29 after the full run) — the student matches the
+#   teacher's distributions more closely, which is what its loss asks for;
+# - p(t = ŷ): about the same (57% against 48% with `--quick`, 57% against 61% after the full run). The teacher
+#   itself spreads its mass over the variants, and Word-KD copies that spread; it does not make the student
 #   surer (the paper: p(t = ŷ) 0.9% → 1.0%). Tutorial 8's Seq-KD does. The plot shows the first word's
 #   distribution for the three models side by side.
 
@@ -193,8 +195,8 @@ print(f"baseline update {1000 * baseline_seconds:.2f} ms, Word-KD update {1000 *
 #
 # Word-KD adds one term to the loss: the cross-entropy against the teacher's distribution at every gold-prefix
 # position, mixed with the NLL by α. The student matches the teacher word by word — including the teacher's
-# uncertainty between the variants. The same from the command line: `tinyseqkd distill …` then `tinyseqkd train`
-# with the Word-KD objective in the config. <!-- TODO(cli) -->
+# uncertainty between the variants. The same from the command line: `tinyseqkd train student` with the Word-KD
+# objective and the teacher's checkpoint in its config. <!-- TODO(cli) -->
 #
 # ## Exercises (worked solutions: `tutorials/solutions/07_word_kd.py`)
 #

@@ -46,7 +46,7 @@ def options(description: str, add=None, config: bool = False) -> argparse.Namesp
     args.overrides, args.parser = rest, parser
     set_threads(args.threads)
     if args.quick:
-        print("(--quick: small sizes, a few seconds; the figures quoted in the text are from full runs)")
+        print("(--quick: smaller sizes, seconds instead of minutes; the text says which of its figures are --quick's)")
     return args
 
 
