@@ -9,6 +9,8 @@ import pytest
 
 from tinyseqkd.reproduce.process import CommandFailed, run_command
 
+pytestmark = pytest.mark.ch11_reproduce
+
 PYTHON = sys.executable
 
 
@@ -27,8 +29,6 @@ def test_a_failing_command_names_its_status_and_last_line():
 
 SAVES_ON_CTRL_C = """
 import sys, time
-
-pytestmark = pytest.mark.ch11_reproduce
 try:
     print('started', flush=True)
     time.sleep(30)
