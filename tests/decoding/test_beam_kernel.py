@@ -5,7 +5,7 @@ import pytest
 
 from tinyseqkd.kernels.beam import beam_step_kernel, beam_step_numpy
 
-pytestmark = pytest.mark.ch05_decoding
+pytestmark = [pytest.mark.ch05_decoding, pytest.mark.ch06_kernels]
 
 EOS = 3
 

@@ -12,6 +12,7 @@ with little capacity, learning one mapping instead of three is what makes the di
 from collections import Counter
 
 import numpy as np
+import pytest
 
 from tinyseqkd.data.batching import make_batches
 from tinyseqkd.data.text_pipeline import TextPipeline
@@ -22,6 +23,8 @@ from tinyseqkd.distill.store import load_distilled_targets
 from tinyseqkd.evaluate import greedy_output_probabilities, translate_ids
 from tinyseqkd.model import ModelArgs, Seq2Seq
 from tinyseqkd.optim import Adam, clip_grad_norm
+
+pytestmark = pytest.mark.ch08_seq_kd
 
 
 def _train(pipeline, src_ids, tgt_ids, hidden, steps, seed):

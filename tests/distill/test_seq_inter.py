@@ -8,6 +8,8 @@ import pytest
 
 from tinyseqkd.distill.seq_inter import bleu_scores, select_closest, smoothed_sentence_bleu
 
+pytestmark = pytest.mark.ch09_seq_inter
+
 REF = "the cat sat on the mat".split()
 
 

@@ -14,6 +14,8 @@ from tinyseqkd.errors import ConfigError, TinySeqKDError
 
 from distill_helpers import fake_decoder, tiny_seq2seq
 
+pytestmark = pytest.mark.ch08_seq_kd
+
 N_SENTENCES, CHUNK = 23, 5  # 5 chunks, the last one of 3 sentences
 
 

@@ -17,6 +17,8 @@ from tinyseqkd.distill.word_kd import (
 
 from distill_helpers import tiny_batch, tiny_seq2seq
 
+pytestmark = pytest.mark.ch07_word_kd
+
 B, T, V = 3, 4, 7
 
 

@@ -12,7 +12,7 @@ from tinyseqkd.kernels.attention import (
 )
 from tinyseqkd.nn.attention import AttentionStep
 
-pytestmark = pytest.mark.ch04_model
+pytestmark = [pytest.mark.ch04_model, pytest.mark.ch06_kernels]
 
 
 def _padded_inputs(rng, dtype, lengths, H=6):

@@ -10,7 +10,7 @@ from tinyseqkd.kernels.lstm import (
     lstm_cell_forward_numpy,
 )
 
-pytestmark = pytest.mark.ch02_layers
+pytestmark = [pytest.mark.ch02_layers, pytest.mark.ch06_kernels]
 
 
 def test_forward_kernel_equals_numpy_twin(rng):

@@ -5,7 +5,7 @@ import pytest
 
 from tinyseqkd.kernels.scatter import scatter_add_rows_kernel, scatter_add_rows_numpy
 
-pytestmark = pytest.mark.ch02_layers
+pytestmark = [pytest.mark.ch02_layers, pytest.mark.ch06_kernels]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

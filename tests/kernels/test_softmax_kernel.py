@@ -11,7 +11,7 @@ from tinyseqkd.kernels.softmax import (
     log_softmax_forward_numpy,
 )
 
-pytestmark = pytest.mark.ch04_model
+pytestmark = [pytest.mark.ch04_model, pytest.mark.ch06_kernels]
 
 
 def test_vectorised_exp_is_float32_accurate(rng):

@@ -12,7 +12,7 @@ from tinyseqkd.errors import ConfigError
 from tinyseqkd.kernels import kernels_in_use, use_kernels
 from tinyseqkd.kernels.switch import choice_from_environment
 
-pytestmark = pytest.mark.ch04_model
+pytestmark = [pytest.mark.ch04_model, pytest.mark.ch06_kernels]
 
 
 def test_the_environment_variable_chooses_the_path_when_tinyseqkd_is_imported():

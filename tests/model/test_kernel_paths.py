@@ -9,7 +9,7 @@ from tinyseqkd.autograd import functional as F
 from tinyseqkd.decoding import beam_search, greedy_decode
 from tinyseqkd.model import ModelArgs, Seq2Seq
 
-pytestmark = pytest.mark.ch04_model
+pytestmark = [pytest.mark.ch04_model, pytest.mark.ch06_kernels]
 
 SRC = np.array([[4, 5, 6, 7, 2], [3, 0, 0, 0, 0], [6, 8, 9, 0, 0]])
 SRC_LENGTHS = np.array([5, 1, 3])

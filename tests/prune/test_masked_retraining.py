@@ -14,6 +14,8 @@ from tinyseqkd.nn import Parameter
 from tinyseqkd.optim import SGD, Adam
 from tinyseqkd.prune import prune_model
 
+pytestmark = pytest.mark.ch10_pruning
+
 SRC = np.array([[4, 5, 6, 2], [3, 0, 0, 0], [6, 6, 0, 0]])
 SRC_LENGTHS = np.array([4, 1, 2])
 TGT_IN = np.array([[2, 4, 5], [2, 3, 0], [2, 5, 5]])

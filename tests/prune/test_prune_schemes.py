@@ -18,6 +18,8 @@ from tinyseqkd.prune import (
     weight_classes,
 )
 
+pytestmark = pytest.mark.ch10_pruning
+
 T, F = True, False
 
 

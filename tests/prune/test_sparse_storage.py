@@ -19,6 +19,8 @@ from tinyseqkd.prune import (
     unpack_arrays,
 )
 
+pytestmark = pytest.mark.ch10_pruning
+
 
 def assert_bit_identical(a, b):
     assert a.dtype == b.dtype and a.shape == b.shape

@@ -12,6 +12,8 @@ from tinyseqkd.reproduce.presets import FULL, PRESETS, QUICK, ModelRun, get_pres
 from tinyseqkd.reproduce.runner import run_stages
 from tinyseqkd.reproduce.stages import ReproduceError, StageGraph
 
+pytestmark = pytest.mark.ch11_reproduce
+
 
 def fake_runs(calls):
     return {command: simple_run(calls) for command in ("train", "distill", "prune", "evaluate")}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
+
 from fake_stages import Calls, simple_run, write_output
 from test_results_plots import TSV
 from test_results_tables import ROWS
@@ -17,6 +19,8 @@ from tinyseqkd.reproduce.presets import QUICK
 from tinyseqkd.reproduce.results import build_results, render_markdown, write_results
 from tinyseqkd.reproduce.runner import run_stages
 from tinyseqkd.reproduce.stages import StageGraph
+
+pytestmark = pytest.mark.ch11_reproduce
 
 
 def fake_runs(calls):

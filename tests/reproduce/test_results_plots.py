@@ -9,6 +9,8 @@ from test_results_tables import ROWS
 
 from tinyseqkd.reproduce.plots import beam_curve, read_validations, sparsity_curves, write_plots
 
+pytestmark = pytest.mark.ch11_reproduce
+
 TSV = ("step\tepoch\tppl\tbleu\tlr\ttrain_seconds\tbest\n"
        "100\t1\t40.5\t3.10\t0.002\t12.5\t1\n200\t1\t20.0\t8.00\t0.002\t25.0\t1\n")
 

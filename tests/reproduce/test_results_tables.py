@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tinyseqkd.reproduce.results import build_results, check_lines, render_markdown, write_results
+
+pytestmark = pytest.mark.ch11_reproduce
 
 SIGNATURE = "nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"
 

@@ -6,6 +6,8 @@ import pytest
 
 from tinyseqkd.reproduce.progress import Estimates, choose_starts, duration
 
+pytestmark = pytest.mark.ch11_reproduce
+
 NEEDS = {"teacher": [], "distill": ["teacher"], "baseline": ["teacher"], "seq-kd": ["distill"],
          "eval": ["seq-kd", "baseline"]}
 ORDER = list(NEEDS)

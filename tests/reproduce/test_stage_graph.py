@@ -8,6 +8,8 @@ from fake_stages import Calls, small_graph
 
 from tinyseqkd.reproduce.stages import ReproduceError, Stage, StageGraph, cache_key
 
+pytestmark = pytest.mark.ch11_reproduce
+
 
 def noop(context):
     pass

@@ -9,6 +9,8 @@ import pytest
 
 from tinyseqkd.reproduce.process import CommandFailed, run_command
 
+pytestmark = pytest.mark.ch11_reproduce
+
 PYTHON = sys.executable
 
 

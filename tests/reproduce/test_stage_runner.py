@@ -16,6 +16,8 @@ from tinyseqkd.reproduce.runner import StageFailed, run_stages
 from tinyseqkd.reproduce.stages import Stage, StageGraph
 from tinyseqkd.reproduce.store import DONE, LOG, OutputLock, stage_directory
 
+pytestmark = pytest.mark.ch11_reproduce
+
 ALL = ["teacher", "distill", "baseline", "seq-kd", "eval-teacher", "eval-baseline", "eval-seq-kd"]
 
 
