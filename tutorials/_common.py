@@ -87,9 +87,12 @@ def train(config, dataset, *, objective=None, model=None, run_dir=None, masks=No
                 print(" ", line)
 
     with tempfile.TemporaryDirectory() as scratch:
-        extra = {} if objective is None else {"objective": objective}
-        trainer = Trainer(config, dataset, run_dir or scratch, log=log, model=model, **extra)
-        if masks is not None:
+        trainer = Trainer(config, dataset, run_dir or scratch, log=log)
+        if model is not None:  # start from these weights (what --train.init does with a checkpoint file)
+            trainer.model.load_state_dict(model.state_dict())
+        if objective is not None:  # e.g. Word-KD against an in-memory teacher (what --distill.teacher does)
+            trainer.objective = objective
+        if masks is not None:  # keep pruned weights at zero (what --prune.scheme does at a fresh start)
             trainer.optimizer.set_masks(masks)
         trainer.fit()
     return trainer.model.eval()
