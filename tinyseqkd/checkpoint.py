@@ -5,7 +5,13 @@ One file holds everything a run needs to continue exactly:
 - ``model/<name>`` — every parameter; ``optim/<key>`` — optimizer arrays (Adam moments, pruning masks);
 - ``__header__`` — UTF-8 JSON: format name and version, tinyseqkd version, the CPU threads in force, model
   arguments, config, step, best score, optimizer scalars, the state of every random generator, and whatever else
-  the caller adds (the text pipeline, for instance).
+  the caller adds (the text pipeline, for instance; ``pruning`` for a pruned model: scheme, ratio, embeddings, λ
+  and the checkpoint it was pruned from, see :func:`tinyseqkd.prune.pruning_record`).
+
+Format 2 stores a pruned model sparse (Kim & Rush Sec. 5.2): every mostly-zero float array (pruned weights, Adam's
+moments, which are zero where the weights are pruned) as a bitmask and its non-zero values, every mask as one bit
+per entry (:func:`tinyseqkd.prune.sparse.pack_arrays`); a dense array stays as it is, so an unpruned model's file
+is the plain ``.npz`` format 1 wrote, and format 1 files are still read.
 
 Saving goes through :func:`tinyseqkd.textfiles.open_atomically` (a temporary file beside the target, renamed into
 place), so a crash mid-save leaves the previous checkpoint intact; the file gets the umask's mode, like any other.
@@ -25,11 +31,12 @@ import numpy as np
 
 from tinyseqkd import __version__
 from tinyseqkd.errors import CheckpointError
+from tinyseqkd.prune.sparse import pack_arrays, unpack_arrays
 from tinyseqkd.textfiles import open_atomically
 from tinyseqkd.threads import threads_in_force
 
 FORMAT_NAME = "tinyseqkd-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: mostly-zero arrays stored sparse; 1: every array dense
 HEADER_KEY = "__header__"
 
 
@@ -68,7 +75,7 @@ def save_checkpoint(path, *, model=None, optimizer=None, rngs: dict | None = Non
     arrays[HEADER_KEY] = np.frombuffer(json.dumps(full_header).encode("utf-8"), dtype=np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open_atomically(path, binary=True) as file:
-        np.savez(file, **arrays)
+        np.savez(file, **pack_arrays(arrays))
     return path
 
 
@@ -91,12 +98,18 @@ def load_checkpoint(path) -> Checkpoint:
             raise CheckpointError(f"{path}: holds pickled Python objects; tinyseqkd never loads those") from None
         raise CheckpointError(f"{path}: not a tinyseqkd checkpoint ({error})") from None
     except (zipfile.BadZipFile, EOFError, OSError, KeyError) as error:
-        raise CheckpointError(
-            f"{path}: truncated or corrupt ({type(error).__name__}: {error}); use another checkpoint "
-            "(a run keeps best.npz and latest.npz) or train again"
-        ) from None
+        raise _corrupt(path, error) from None
     header = _read_header(path, arrays.pop(HEADER_KEY, None))
+    try:
+        arrays = unpack_arrays(arrays)  # format 1 has nothing packed: its arrays come back as they are
+    except (ValueError, TypeError) as error:
+        raise _corrupt(path, error) from None
     return Checkpoint(path, header, arrays)
+
+
+def _corrupt(path: Path, error: Exception) -> CheckpointError:
+    return CheckpointError(f"{path}: truncated or corrupt ({type(error).__name__}: {error}); use another checkpoint "
+                           "(a run keeps best.npz and latest.npz) or train again")
 
 
 def _read_header(path: Path, raw) -> dict:

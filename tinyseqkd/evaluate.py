@@ -1,5 +1,5 @@
-"""The paper's measurements (Kim & Rush 2016, Table 1 and Sec. 6), as pure functions (``tinyseqkd evaluate``
-prints them: ``tinyseqkd/commands/evaluate.py``).
+"""The paper's measurements (Kim & Rush 2016: Table 1; decoding speed, Sec. 5.1; pruned sizes, Sec. 5.2), as pure
+functions (``tinyseqkd evaluate`` prints them: ``tinyseqkd/commands/evaluate.py``).
 
 - **BLEU** with greedy (K = 1) and beam (K = 5) decoding: sacrebleu's corpus BLEU of the detokenized output
   against every reference the split has (the embedded corpus's valid and test splits have two); its signature is
@@ -14,7 +14,9 @@ prints them: ``tinyseqkd/commands/evaluate.py``).
   short sentences can carry the mean.
 - **Speed** in source words per second (pre-tokenized words of the source text; decoding only, batched), for
   greedy and beam decoding.
-- **Parameters**, total and non-zero (after pruning, See et al. 2016, the two differ).
+- **Parameters**, total and non-zero (after pruning, Sec. 5.2 and See et al. 2016, the two differ), and the
+  **size on disk**: the checkpoint file's bytes (optimizer state included, when it has one) and the weights' alone,
+  stored as a checkpoint stores them (sparse where pruned: :func:`tinyseqkd.prune.sparse.packed_nbytes`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 from tinyseqkd.data.batching import make_batches, make_src_batches
 from tinyseqkd.data.tokenize import count_tokens
 from tinyseqkd.decoding import beam_search, evaluation_mode, greedy_decode, output_limit
+from tinyseqkd.prune.sparse import packed_nbytes
 
 
 # ------------------------------------------------------------------------------------------- model scores
@@ -148,15 +151,18 @@ class Evaluation:
     words_per_second_beam: float
     parameters: int
     nonzero_parameters: int
+    weights_bytes: int  # the weights stored as a checkpoint stores them (sparse where pruned)
+    file_bytes: int | None  # the checkpoint file the model came from (None: not from a file)
     bleu_signature: str
     chrf_signature: str
 
 
 def evaluate_model(model, pipeline, sources: list[str], references: list[list[str]], *, beam_size: int = 5,
-                   length_penalty: float = 0.0, batch_size: int = 64,
-                   src_ids: list[np.ndarray] | None = None) -> tuple[Evaluation, list[str], list[str]]:
+                   length_penalty: float = 0.0, batch_size: int = 64, src_ids: list[np.ndarray] | None = None,
+                   file_bytes: int | None = None) -> tuple[Evaluation, list[str], list[str]]:
     """Every measurement of the module docstring on one split. Returns the evaluation and the greedy and beam
-    translations (detokenized). ``src_ids`` may pass the sources already encoded (each non-empty)."""
+    translations (detokenized). ``src_ids`` may pass the sources already encoded (each non-empty); ``file_bytes``
+    is the size of the checkpoint file the model was loaded from."""
     src_ids = src_ids if src_ids is not None else pipeline.encode_src_many(sources)
     gold_ids = pipeline.encode_tgt_many(references[0])
     words = sum(count_tokens(text) for text in sources)
@@ -175,5 +181,16 @@ def evaluate_model(model, pipeline, sources: list[str], references: list[list[st
         words_per_second_greedy=words / max(greedy_seconds, 1e-9),
         words_per_second_beam=words / max(beam_seconds, 1e-9),
         parameters=model.num_parameters(), nonzero_parameters=model.num_parameters(nonzero=True),
+        weights_bytes=packed_nbytes(model.state_dict()), file_bytes=file_bytes,
         bleu_signature=bleu_signature, chrf_signature=chrf_signature)
     return evaluation, greedy_text, beam_text
+
+
+def evaluate_translator(translator, sources: list[str], references: list[list[str]], *, where: str = "input",
+                        max_src_len: int | None = None, **options) -> tuple[Evaluation, list[str], list[str]]:
+    """:func:`evaluate_model` of a :class:`tinyseqkd.translator.Translator` (a loaded checkpoint): its sources
+    encoded by its pipeline (an empty or too long line is an error naming ``where`` and the line), its file's size
+    recorded. ``options`` are :func:`evaluate_model`'s (beam_size, length_penalty, batch_size)."""
+    src_ids = translator.encode_lines(sources, where, max_src_len, allow_empty=False)
+    return evaluate_model(translator.model, translator.pipeline, sources, references, src_ids=src_ids,
+                          file_bytes=translator.path.stat().st_size, **options)

@@ -114,3 +114,51 @@ def test_references_of_another_length_and_empty_source_lines_are_refused(checkpo
     refs2.write_text("the cat\nthe dog\n")
     code, _, err = evaluate(capsys, "-m", checkpoint, "--src", holey, "--ref", refs2)
     assert code == 2 and f"{holey}:2: the line is empty" in err
+
+
+EVERY_FIGURE = {"checkpoint", "data", "sentences", "source_words", "bleu_greedy", "bleu_beam", "beam_size",
+                "bleu_signature", "chrf_beam", "chrf_signature", "perplexity", "p_greedy_output",
+                "p_greedy_output_median", "words_per_second_greedy", "words_per_second_beam", "parameters",
+                "nonzero_parameters", "file_bytes", "weights_bytes"}
+
+
+def test_json_is_exactly_one_object_on_standard_output_with_every_figure(checkpoint, capsys):
+    code, out, _ = evaluate(capsys, "-m", checkpoint, "--split", "test", "--beam", 2, "--json", "--limit", 3)
+    assert code == 0 and out.count("\n") == 1  # one line: nothing else is printed on standard output
+    report = json.loads(out)
+    assert set(report) == EVERY_FIGURE
+    assert report["file_bytes"] == checkpoint.stat().st_size
+
+
+def test_limit_evaluates_only_the_first_sentences(checkpoint, references, tmp_path, capsys):
+    source, refs = references
+    limited = json.loads(evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", *refs, "--json",
+                                  "--limit", 5)[1])
+    first = {}
+    for path in (source, *refs):
+        first[path] = tmp_path / f"first5-{path.name}"
+        first[path].write_text("".join(path.read_text(encoding="utf-8").splitlines(keepends=True)[:5]),
+                               encoding="utf-8")
+    expected = json.loads(evaluate(capsys, "-m", checkpoint, "--src", first[source], "--ref",
+                                   *(first[path] for path in refs), "--json")[1])
+    assert limited["sentences"] == 5 and limited["data"] == f"{source} (first 5)"
+    for figure in ("bleu_greedy", "bleu_beam", "chrf_beam", "perplexity", "p_greedy_output", "source_words"):
+        assert limited[figure] == expected[figure], figure
+    code, _, err = evaluate(capsys, "-m", checkpoint, "--limit", 0)
+    assert code == 2 and "--limit must be at least 1" in err
+
+
+def test_size_on_disk_counts_the_file_and_the_weights_stored_sparse(checkpoint, tmp_path, capsys):
+    from tinyseqkd.prune import packed_nbytes
+    from tinyseqkd.prune.checkpoints import prune_checkpoint
+
+    prune_checkpoint(checkpoint, tmp_path / "pruned.npz", "class-blind", 0.9)
+    dense = json.loads(evaluate(capsys, "-m", checkpoint, "--json", "--limit", 4, "--beam", 1)[1])
+    pruned = json.loads(evaluate(capsys, "-m", tmp_path / "pruned.npz", "--json", "--limit", 4, "--beam", 1)[1])
+    for path, report in ((checkpoint, dense), (tmp_path / "pruned.npz", pruned)):
+        assert report["file_bytes"] == path.stat().st_size
+        assert report["weights_bytes"] == packed_nbytes(load_translator(path).model.state_dict())
+    assert pruned["weights_bytes"] < dense["weights_bytes"]  # (this model's matrices are tiny: a few go sparse)
+    assert pruned["parameters"] == dense["parameters"] and pruned["nonzero_parameters"] < 0.15 * dense["parameters"]
+    _, out, _ = evaluate(capsys, "-m", tmp_path / "pruned.npz", "--limit", 4, "--beam", 1)
+    assert re.search(r"size on disk +\d+\.\d\d MB checkpoint file, \d+\.\d\d MB weights only", out)

@@ -1,8 +1,9 @@
 """``tinyseqkd evaluate``: a checkpoint measured the way Kim & Rush (2016) report models.
 
 The measurements are :func:`tinyseqkd.evaluate.evaluate_model`'s; this module chooses the text (``--src/--ref``,
-``--corpus``, or the corpus the checkpoint was trained on), prints the table (:func:`format_evaluation`) or one
-JSON object, and saves the translations on request.
+``--corpus``, or the corpus the checkpoint was trained on; ``--limit N``: its first N sentences), prints the table
+(:func:`format_evaluation`) or, with ``--json``, exactly one JSON object on standard output (every figure; the
+reproduction reads it), and saves the translations on request.
 """
 
 from __future__ import annotations
@@ -34,24 +35,26 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=64, metavar="B", help="sentences per batch (default 64)")
     parser.add_argument("--max-src-len", type=int, default=None, metavar="N",
                         help="longest source line, in source pieces (default 256)")
+    parser.add_argument("--limit", type=int, default=None, metavar="N",
+                        help="evaluate only the first N sentences of the text (default: all)")
     parser.add_argument("--save-translations", metavar="DIR", help="write greedy.txt and beam.txt into DIR")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (every figure) on standard output instead of a table")
     add_corpus_options(parser)
     add_threads_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinyseqkd.evaluate import evaluate_model
+    from tinyseqkd.evaluate import evaluate_translator
     from tinyseqkd.translator import load_translator
 
-    check_positive(args, "beam", "batch_size", "max_src_len")
+    check_positive(args, "beam", "batch_size", "max_src_len", "limit")
     translator = load_translator(args.model)
-    name, sources, references = _evaluation_text(args, translator)
-    src_ids = translator.encode_lines(sources, name, args.max_src_len, allow_empty=False)
-    evaluation, greedy_text, beam_text = evaluate_model(
-        translator.model, translator.pipeline, sources, references, beam_size=args.beam,
-        length_penalty=args.length_penalty, batch_size=args.batch_size, src_ids=src_ids)
+    name, sources, references = first_sentences(*_evaluation_text(args, translator), args.limit)
+    evaluation, greedy_text, beam_text = evaluate_translator(
+        translator, sources, references, where=name, max_src_len=args.max_src_len, beam_size=args.beam,
+        length_penalty=args.length_penalty, batch_size=args.batch_size)
     if args.save_translations:
         directory = Path(args.save_translations)
         directory.mkdir(parents=True, exist_ok=True)
@@ -77,10 +80,44 @@ def format_evaluation(e, title: str) -> str:
         ("speed greedy", f"{e.words_per_second_greedy:,.0f} source words/s"),
         (f"speed beam (K={e.beam_size})", f"{e.words_per_second_beam:,.0f} source words/s"),
         ("parameters", f"{e.parameters:,} (non-zero {e.nonzero_parameters:,})"),
+        ("size on disk", (f"{megabytes(e.file_bytes)} checkpoint file, " if e.file_bytes is not None else "")
+         + f"{megabytes(e.weights_bytes)} weights only"),
     ]
     lines = [title] + [f"  {name:<20} {value}" for name, value in rows]
     lines += [f"  BLEU signature: {e.bleu_signature}", f"  chrF signature: {e.chrf_signature}"]
     return "\n".join(lines)
+
+
+def megabytes(count: int) -> str:
+    """A byte count as megabytes (10^6 bytes) with two decimals: ``"1.25 MB"``."""
+    return f"{count / 1e6:,.2f} MB"
+
+
+def first_sentences(name: str, sources: list[str], references: list[list[str]],
+                    limit: int | None) -> tuple[str, list[str], list[list[str]]]:
+    """The first ``limit`` sentences (and their references) of a text; all of them when ``limit`` is None."""
+    if limit is None or limit >= len(sources):
+        return name, sources, references
+    return f"{name} (first {limit})", sources[:limit], [lines[:limit] for lines in references]
+
+
+def checkpoint_split(header: dict, split: str, where: str) -> tuple[str, list[str], list[list[str]]]:
+    """(a name, source lines, references) of ``split`` of the corpus a checkpoint (its ``header``) was trained on."""
+    from tinyseqkd.config import config_from_dict
+    from tinyseqkd.data.prepared import corpus_for_config
+
+    if "config" not in header:
+        raise ConfigError(f"{where}: the checkpoint does not say which corpus it was trained on; "
+                          "fix: give --corpus NAME or --src FILE --ref FILE")
+    config = config_from_dict(header["config"], where=where)
+    return _split_text(corpus_for_config(config.data, config.train.seed, [split]), split)
+
+
+def _split_text(corpus, split: str) -> tuple[str, list[str], list[list[str]]]:
+    if split not in corpus.splits or not len(corpus.splits[split]):
+        raise ConfigError(f"{corpus.name} has no {split} split; choose --split from {', '.join(corpus.splits)}")
+    text = corpus.splits[split]
+    return f"{corpus.name} {split}", text.src, text.refs
 
 
 def _evaluation_text(args: argparse.Namespace, translator) -> tuple[str, list[str], list[list[str]]]:
@@ -97,25 +134,16 @@ def _evaluation_text(args: argparse.Namespace, translator) -> tuple[str, list[st
                 raise ConfigError(f"{path} has {len(lines)} lines but {args.src} has {len(sources)}; fix: line n of "
                                   "each reference must translate line n of the source")
         return args.src, sources, references
-    corpus = _corpus(args, translator.header)
-    if args.split not in corpus.splits or not len(corpus.splits[args.split]):
-        raise ConfigError(f"{corpus.name} has no {args.split} split; choose --split from "
-                          f"{', '.join(corpus.splits)}")
-    text = corpus.splits[args.split]
-    return f"{corpus.name} {args.split}", text.src, text.refs
+    if not args.corpus:
+        return checkpoint_split(translator.header, args.split, str(args.model))
+    return _split_text(_corpus(args), args.split)
 
 
-def _corpus(args: argparse.Namespace, header: dict):
-    """--corpus (an embedded name, a path, or synthetic:TASK), else the corpus the checkpoint was trained on."""
-    from tinyseqkd.config import DataConfig, config_from_dict
+def _corpus(args: argparse.Namespace):
+    """--corpus: an embedded name, a path, or synthetic:TASK."""
+    from tinyseqkd.config import DataConfig
     from tinyseqkd.data.prepared import SYNTHETIC_PREFIX, corpus_for_config
 
-    if args.corpus and not args.corpus.startswith(SYNTHETIC_PREFIX):
-        return corpus_from_args(args, args.corpus, splits=[args.split])
-    if args.corpus:
+    if args.corpus.startswith(SYNTHETIC_PREFIX):
         return corpus_for_config(DataConfig(corpus=args.corpus, max_len=0), args.seed, [args.split])
-    if "config" not in header:
-        raise ConfigError(f"{args.model}: the checkpoint does not say which corpus it was trained on; "
-                          "fix: give --corpus NAME or --src FILE --ref FILE")
-    config = config_from_dict(header["config"], where=str(args.model))
-    return corpus_for_config(config.data, config.train.seed, [args.split])
+    return corpus_from_args(args, args.corpus, splits=[args.split])

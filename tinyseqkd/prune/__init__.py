@@ -10,6 +10,8 @@ Kim & Rush prune their best distilled student by magnitude and retrain it with t
 3. :meth:`tinyseqkd.optim.Optimizer.set_masks` — retraining with the masks fixed: gradients masked before clipping,
    weights after every step.
 4. :mod:`~tinyseqkd.prune.sparse` — a pruned model stored sparse (bitmask + values), bit-identical on reload.
+5. :mod:`tinyseqkd.prune.checkpoints` — pruning a checkpoint, and the ``pruning`` record a pruned checkpoint keeps
+   (import it from there: it reads checkpoints, which store their arrays through ``sparse``).
 
 In short::
 
@@ -24,6 +26,7 @@ from tinyseqkd.prune.masks import (
     ClassSparsity,
     PruningError,
     apply_masks,
+    check_pruning,
     distribution_lambda,
     format_sparsity_report,
     lambda_masks,
@@ -32,6 +35,7 @@ from tinyseqkd.prune.masks import (
     sparsity_report,
 )
 from tinyseqkd.prune.sparse import (
+    from_bits,
     from_sparse,
     load_arrays,
     pack_arrays,
@@ -42,8 +46,8 @@ from tinyseqkd.prune.sparse import (
 )
 
 __all__ = [
-    "CLASS_TABLE", "SCHEMES", "ClassSparsity", "PruningError", "WeightClass", "apply_masks", "class_of",
-    "distribution_lambda", "format_sparsity_report", "from_sparse", "lambda_masks", "load_arrays", "model_weights",
-    "pack_arrays", "packed_nbytes", "prune_masks", "prune_model", "save_arrays", "sparsity_report", "to_sparse",
-    "unpack_arrays", "weight_classes",
+    "CLASS_TABLE", "SCHEMES", "ClassSparsity", "PruningError", "WeightClass", "apply_masks", "check_pruning",
+    "class_of", "distribution_lambda", "format_sparsity_report", "from_bits", "from_sparse", "lambda_masks",
+    "load_arrays", "model_weights", "pack_arrays", "packed_nbytes", "prune_masks", "prune_model", "save_arrays",
+    "sparsity_report", "to_sparse", "unpack_arrays", "weight_classes",
 ]

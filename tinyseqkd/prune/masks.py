@@ -21,6 +21,7 @@ the pruned.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -107,6 +108,17 @@ def class_distribution_keep(values: list[np.ndarray], ratio: float) -> np.ndarra
     # --- end assignment pruning ---
 
 
+def check_pruning(scheme: str, ratio: float) -> None:
+    """A :class:`PruningError` for an unknown scheme (naming the nearest one) or a ratio outside [0, 1)."""
+    if scheme not in SCHEMES:
+        close = difflib.get_close_matches(scheme, SCHEMES, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise PruningError(f"unknown pruning scheme {scheme!r} (--scheme): {hint}choose one of {', '.join(SCHEMES)}")
+    if not 0.0 <= ratio < 1.0:
+        raise PruningError(f"pruning ratio {ratio} (--ratio) must be at least 0 and below 1: the fraction of the "
+                           "weights to prune, e.g. 0.8")
+
+
 _KEEP_RULES = {"class-blind": class_blind_keep, "class-uniform": class_uniform_keep,
                "class-distribution": class_distribution_keep}
 
@@ -119,11 +131,7 @@ def prune_masks(weights: Mapping[str, np.ndarray], scheme: str, ratio: float, *,
     Biases get no mask (never pruned), nor do the embeddings when ``prune_embeddings`` is False; the ratio is then
     a ratio of the remaining classes.
     """
-    if scheme not in _KEEP_RULES:
-        raise PruningError(f"unknown pruning scheme {scheme!r} (--scheme): choose one of {', '.join(SCHEMES)}")
-    if not 0.0 <= ratio < 1.0:
-        raise PruningError(f"pruning ratio {ratio} (--ratio) must be at least 0 and below 1: the fraction of the "
-                           "weights to prune, e.g. 0.8")
+    check_pruning(scheme, ratio)
     classes = weight_classes(weights, prune_embeddings=prune_embeddings)
     values = [weight_class.values(weights) for weight_class in classes]
     for weight_class, v in zip(classes, values):

@@ -50,17 +50,26 @@ def to_sparse(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.packbits(stored), values, np.array(array.shape, dtype=np.int64)
 
 
+def from_bits(bits: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """(bits, shape) → the bool array (a mask) whose :func:`to_sparse` bits they are. Raises ValueError when the
+    bits are not a uint8 vector long enough for the shape."""
+    shape = tuple(int(n) for n in np.asarray(shape).reshape(-1))
+    size = int(np.prod(shape, dtype=np.int64))
+    bits = np.asarray(bits)
+    if bits.dtype != np.uint8 or bits.ndim != 1 or bits.size != (size + 7) // 8:
+        raise ValueError(f"sparse array: {bits.size} bytes of {bits.dtype} bits for an array of shape {shape}")
+    return np.unpackbits(bits, count=size).astype(bool).reshape(shape)
+
+
 def from_sparse(bits: np.ndarray, values: np.ndarray, shape: np.ndarray) -> np.ndarray:
     """(bits, values, shape) → the array, bit-identical to the one :func:`to_sparse` was given."""
-    shape = tuple(int(n) for n in shape)
-    size = int(np.prod(shape, dtype=np.int64))
-    stored = np.unpackbits(bits, count=size).astype(bool)
+    stored = from_bits(bits, shape)
     if int(stored.sum()) != values.size:
         raise ValueError(f"sparse array: the bitmask marks {int(stored.sum())} entries but {values.size} values "
                          "are stored")
-    array = np.zeros(size, dtype=values.dtype)
-    array[stored] = values
-    return array.reshape(shape)
+    array = np.zeros(stored.shape, dtype=values.dtype)
+    array[stored] = values.reshape(-1)
+    return array
 
 
 def sparse_nbytes(array: np.ndarray) -> int:
@@ -87,17 +96,24 @@ def pack_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def unpack_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The inverse of :func:`pack_arrays` (a dict that holds no packed arrays comes back as it is)."""
+    """The inverse of :func:`pack_arrays` (a dict that holds no packed arrays comes back as it is).
+
+    A packed array with a part missing or parts that disagree (a damaged file) raises ValueError."""
     unpacked = {}
     for key, array in arrays.items():
         if key.endswith(SHAPE):
             base = key[: -len(SHAPE)]
+            if base + BITS not in arrays:
+                raise ValueError(f"sparse array {base!r}: its {BITS} part is missing")
             if base + VALUES in arrays:
                 unpacked[base] = from_sparse(arrays[base + BITS], arrays[base + VALUES], array)
             else:
-                size = int(np.prod(array, dtype=np.int64))
-                unpacked[base] = np.unpackbits(arrays[base + BITS], count=size).astype(bool).reshape(tuple(array))
-        elif not key.endswith((BITS, VALUES)):
+                unpacked[base] = from_bits(arrays[base + BITS], array)
+        elif key.endswith((BITS, VALUES)):
+            base = key.rpartition("::")[0]
+            if base + SHAPE not in arrays:
+                raise ValueError(f"sparse array {base!r}: its {SHAPE} part is missing")
+        else:
             unpacked[key] = array
     return unpacked
 
