@@ -4,7 +4,6 @@ trainer (so its checkpoint holds a config, a text pipeline and the optimizer sta
 import numpy as np
 
 from tinyseqkd.config import load_config
-from tinyseqkd.data.prepared import prepare
 from tinyseqkd.training import Trainer
 
 # Small and quick: a 1 × 16 LSTM, validation on 10 sentences' greedy BLEU, no progress lines.
@@ -18,8 +17,7 @@ def quiet(*_):
 
 def toy_trainer(run_dir, *overrides) -> Trainer:
     """A Trainer of the toy-reverse config made tiny (:data:`TINY`), with ``overrides`` on top."""
-    config = load_config("toy-reverse", [*TINY, *overrides])
-    return Trainer(config, prepare(config.data, config.train.seed), run_dir, log=quiet)
+    return Trainer(load_config("toy-reverse", [*TINY, *overrides]), None, run_dir, log=quiet)
 
 
 def toy_checkpoint(run_dir, steps: int = 10) -> "Path":  # noqa: F821

@@ -107,7 +107,7 @@ def test_a_two_point_sweep_with_retraining_writes_its_table_and_plot(source, tmp
     assert [(row["scheme"], row["ratio"]) for row in rows] == [("unpruned", "0"), ("class-blind", "0.5"),
                                                                ("class-blind", "0.9")]
     unpruned, half, most = rows
-    assert float(unpruned["sparsity"]) < 0.01 < float(half["sparsity"]) < float(most["sparsity"]) < 0.9
+    assert float(unpruned["sparsity"]) < 0.02 < float(half["sparsity"]) < float(most["sparsity"]) < 0.9
     assert int(most["nonzero_parameters"]) < int(half["nonzero_parameters"]) < int(unpruned["parameters"])
     assert float(most["teacher_ratio"]) == pytest.approx(int(most["parameters"]) / int(most["nonzero_parameters"]))
     assert int(most["weights_bytes"]) < int(half["weights_bytes"]) < int(unpruned["weights_bytes"])

@@ -54,7 +54,7 @@ def test_pack_keeps_dense_what_would_not_shrink_and_unpacks_everything_exactly()
     packed = pack_arrays(arrays)
     assert "model/generator.weight" not in packed and "model/generator.weight::values" in packed
     assert packed["model/generator.bias"] is arrays["model/generator.bias"]
-    assert packed["optim/mask/generator.weight::bits"].nbytes == 40 * 50 // 8
+    assert packed["optim/mask/generator.weight::mask"].nbytes == 40 * 50 // 8
     assert "__header__" in packed and "scalar" in packed
     unpacked = unpack_arrays(packed)
     assert list(unpacked) == list(arrays)

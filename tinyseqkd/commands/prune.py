@@ -22,6 +22,7 @@ instead of starting over; a directory holding a run of another experiment is ref
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from tinyseqkd.commands.options import add_threads_option, check_positive
@@ -164,7 +165,7 @@ def prune_point(args: argparse.Namespace, source, scheme: str, ratio: float, dir
 def retraining_overrides(source_path, scheme: str, ratio: float, prune_embeddings: bool) -> list[str]:
     """The options that turn the source checkpoint's config into its pruned retraining (the config contract:
     start from its weights, keep its text pipeline, prune at the start and keep the masks)."""
-    path = Path(source_path).resolve()  # absolute: the run may be resumed from another directory
+    path = os.path.abspath(source_path)  # as the run records it: resumable from any directory
     return [f"--train.init={path}", f"--data.pipeline={path}", f"--prune.scheme={scheme}", f"--prune.ratio={ratio!r}",
             f"--prune.embeddings={str(prune_embeddings).lower()}"]
 
@@ -174,7 +175,6 @@ def retrain(source, scheme: str, ratio: float, prune_embeddings: bool, overrides
     returns the seconds spent on updates over the whole run."""
     from tinyseqkd.checkpoint import load_checkpoint
     from tinyseqkd.config import apply_overrides, config_from_dict
-    from tinyseqkd.data.prepared import prepare
     from tinyseqkd.training import Trainer
 
     config = config_from_dict(source.header["config"], where=str(source.path))
@@ -185,9 +185,9 @@ def retrain(source, scheme: str, ratio: float, prune_embeddings: bool, overrides
         trainer = Trainer.resume(run_dir, overrides)
     else:
         print(f"preparing data: {config.data.corpus} ...", flush=True)
-        trainer = Trainer(config, prepare(config.data, config.train.seed), run_dir)
+        trainer = Trainer(config, None, run_dir)  # loads init, prunes it, fixes the masks (the [prune] section)
     trainer.fit()
-    if trainer._interrupted:  # Ctrl-C: latest.npz is saved; stop here, not at the next point of a sweep
+    if trainer.interrupted:  # Ctrl-C: latest.npz is saved; stop here, not at the next point of a sweep
         raise KeyboardInterrupt
     return trainer.progress.train_seconds
 

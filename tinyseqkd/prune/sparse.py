@@ -19,8 +19,10 @@ Why a bitmask and not a list of indices: the index of a stored entry costs 4 byt
     bitmask            0.53    0.23    0.13
 
 :func:`pack_arrays` / :func:`unpack_arrays` apply this to a whole ``{key: array}`` dict, as a checkpoint is saved
-and loaded: a float array goes sparse when that is smaller (counting the archive's per-array overhead), a bool
-array (a pruning mask) is always packed to one bit per entry, and every other array is left as it is.
+and loaded: a float array goes sparse when that is smaller (counting the archive's per-array overhead) as
+``KEY::bits``, ``KEY::values``, ``KEY::shape``; a bool array (a pruning mask) is always packed to one bit per entry,
+its bits under another name, ``KEY::mask`` and ``KEY::shape``, so that a sparse array whose values were lost cannot
+pass for a mask; every other array is left as it is.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import io
 
 import numpy as np
 
-BITS, VALUES, SHAPE = "::bits", "::values", "::shape"  # key suffixes of a packed array
+BITS, VALUES, SHAPE, MASK = "::bits", "::values", "::shape", "::mask"  # key suffixes of packed arrays
 ARCHIVE_ENTRY_BYTES = 256  # what one more array costs in an .npz besides its data (zip headers + .npy header)
 
 
@@ -81,13 +83,13 @@ def sparse_nbytes(array: np.ndarray) -> int:
 # ------------------------------------------------------------------ a dict of arrays (a checkpoint)
 def pack_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Replace every float array that is smaller sparse by its ``KEY::bits``, ``KEY::values``, ``KEY::shape``
-    and every bool array by ``KEY::bits``, ``KEY::shape``; the other arrays pass unchanged."""
+    and every bool array by ``KEY::mask``, ``KEY::shape``; the other arrays pass unchanged."""
     packed = {}
     for key, array in arrays.items():
         array = np.asarray(array)
         if array.dtype == np.bool_ and array.ndim > 0:
             bits, _, shape = to_sparse(array)
-            packed[key + BITS], packed[key + SHAPE] = bits, shape
+            packed[key + MASK], packed[key + SHAPE] = bits, shape
         elif array.dtype.kind == "f" and array.ndim > 0 and sparse_nbytes(array) < array.nbytes:
             packed[key + BITS], packed[key + VALUES], packed[key + SHAPE] = to_sparse(array)
         else:
@@ -103,13 +105,14 @@ def unpack_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     for key, array in arrays.items():
         if key.endswith(SHAPE):
             base = key[: -len(SHAPE)]
-            if base + BITS not in arrays:
-                raise ValueError(f"sparse array {base!r}: its {BITS} part is missing")
-            if base + VALUES in arrays:
+            if base + MASK in arrays:
+                unpacked[base] = from_bits(arrays[base + MASK], array)
+            elif base + BITS in arrays and base + VALUES in arrays:
                 unpacked[base] = from_sparse(arrays[base + BITS], arrays[base + VALUES], array)
             else:
-                unpacked[base] = from_bits(arrays[base + BITS], array)
-        elif key.endswith((BITS, VALUES)):
+                raise ValueError(f"sparse array {base!r}: parts are missing (it has {SHAPE} but not {MASK}, or "
+                                 f"not both {BITS} and {VALUES})")
+        elif key.endswith((BITS, VALUES, MASK)):
             base = key.rpartition("::")[0]
             if base + SHAPE not in arrays:
                 raise ValueError(f"sparse array {base!r}: its {SHAPE} part is missing")
