@@ -131,6 +131,7 @@ def test_a_two_point_sweep_with_retraining_writes_its_table_and_plot(source, tmp
     (["--ratio", "0.5,0.8,x"], "--ratio 'x': not a number"),
     (["--ratio", "0.8", "--train.lr=0.1"], "add --retrain"),
     (["--ratio", "0.8", "--retrain", "--model.layers=2"], "only --train.KEY=VALUE options"),
+    (["--ratio", "0.8", "--retrain", "--train.init=elsewhere"], "starts from the pruned checkpoint, -m"),
     (["--ratio", "0.8", "--limit", "5"], "are for a sweep"),
 ])
 def test_bad_options_are_one_error_line_each(source, tmp_path, capsys, options, message):

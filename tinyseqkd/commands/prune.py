@@ -121,6 +121,9 @@ def check_overrides(overrides: list[str], retrain: bool) -> None:
         if not item.startswith("--train."):
             raise ConfigError(f"option {item!r}: prune passes only --train.KEY=VALUE options to the retraining "
                               "(its [data], [model] and others are the pruned model's own)")
+        if item.split("=")[0] == "--train.init":
+            raise ConfigError(f"option {item!r}: the retraining starts from the pruned checkpoint, -m; give that "
+                              "one instead")
 
 
 def point_name(scheme: str, ratio: float) -> str:
