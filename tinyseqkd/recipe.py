@@ -164,13 +164,16 @@ def load_initial_weights(model, path: str, pipeline: TextPipeline, run: str) -> 
     return file
 
 
-def prune_at_start(model, optimizer, prune) -> str:
-    """Prune ``model`` by ``[prune]`` (Sec. 5.2) and fix the masks in ``optimizer``; returns the sparsity report."""
-    from tinyseqkd.prune import prune_model
+def prune_at_start(model, optimizer, prune, source: Path | None = None) -> tuple[str, dict]:
+    """Prune ``model`` by ``[prune]`` (Sec. 5.2) and fix the masks in ``optimizer``; returns the sparsity report
+    and the record checkpoints keep under ``pruning`` (:func:`tinyseqkd.prune.checkpoints.pruning_record`;
+    ``source`` is the checkpoint the weights came from)."""
+    from tinyseqkd.prune.checkpoints import prune_with_record
 
-    masks = prune_model(model, prune.scheme, prune.ratio, prune_embeddings=prune.embeddings)
+    masks, record = prune_with_record(model, prune.scheme, prune.ratio, prune_embeddings=prune.embeddings,
+                                      source=source)
     optimizer.set_masks(masks)
-    return sparsity_text(model, optimizer.masks)
+    return sparsity_text(model, optimizer.masks), record
 
 
 def sparsity_text(model, masks) -> str:

@@ -116,8 +116,8 @@ class Trainer:
         c = self.config
         init = recipe.load_initial_weights(self.model, c.train.init, self.dataset.pipeline, str(self.run_dir)) \
             if c.train.init else None
-        self.sparsity = recipe.prune_at_start(self.model, self.optimizer, c.prune) if c.prune.scheme != "none" \
-            else None
+        self.sparsity, self.pruning = recipe.prune_at_start(self.model, self.optimizer, c.prune, init) \
+            if c.prune.scheme != "none" else (None, None)
         self.made_from = recipe.recipe_record(self.teacher, self.targets, init)
 
     def _restore(self, checkpoint: Checkpoint) -> None:
@@ -133,6 +133,7 @@ class Trainer:
             raise CheckpointError(f"{checkpoint.path}: the run prunes ([prune] scheme = {self.config.prune.scheme}) "
                                   "but the checkpoint holds no masks; fix: start the run again")
         self.sparsity = recipe.sparsity_text(self.model, self.optimizer.masks) if self.optimizer.masks else None
+        self.pruning = checkpoint.header.get("pruning")
         self.progress = Progress(**checkpoint.header["progress"])
         self.schedule.load_state_dict(checkpoint.header["schedule"])
 
@@ -328,7 +329,7 @@ class Trainer:
             rngs={"model": self.model.rng, "data": self.data_rng},
             model_args=self.model.args.to_dict(), config=self.config.to_dict(),
             pipeline=self.dataset.pipeline.to_dict(), progress=dataclasses.asdict(self.progress),
-            schedule=self.schedule.state_dict(), recipe=self.made_from,
+            schedule=self.schedule.state_dict(), recipe=self.made_from, pruning=self.pruning,
         )
 
     def describe(self) -> str:
