@@ -6,7 +6,7 @@ One file holds everything a run needs to continue exactly:
 - ``__header__`` — UTF-8 JSON: format name and version, tinyseqkd version, the CPU threads in force, model
   arguments, config, step, best score, optimizer scalars, the state of every random generator, and whatever else
   the caller adds (the text pipeline, for instance; ``pruning`` for a pruned model: scheme, ratio, embeddings, λ
-  and the checkpoint it was pruned from, see :func:`tinyseqkd.prune.pruning_record`).
+  and the checkpoint it was pruned from, see :func:`tinyseqkd.prune.checkpoints.pruning_record`).
 
 Format 2 stores a pruned model sparse (Kim & Rush Sec. 5.2): every mostly-zero float array (pruned weights, Adam's
 moments, which are zero where the weights are pruned) as a bitmask and its non-zero values, every mask as one bit

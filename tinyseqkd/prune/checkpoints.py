@@ -16,6 +16,7 @@ Not imported by :mod:`tinyseqkd.prune` itself: :mod:`tinyseqkd.checkpoint` store
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tinyseqkd.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
@@ -37,7 +38,7 @@ def pruning_record(weights, masks, scheme: str, ratio: float, *, prune_embedding
                    source=None) -> dict:
     """The ``pruning`` header entry (JSON data). ``weights`` are the weights *before* pruning (λ is computed from
     them), ``masks`` what :func:`~tinyseqkd.prune.masks.prune_masks` returned, ``source`` the checkpoint file they
-    came from (or None)."""
+    came from (or None; recorded as an absolute path with the file's SHA-256)."""
     rows = sparsity_report(weights, masks)
     classes = next(row for row in rows if row.name == "all classes")
     return {
@@ -47,7 +48,7 @@ def pruning_record(weights, masks, scheme: str, ratio: float, *, prune_embedding
         "lambda": distribution_lambda(weights, masks) if scheme == "class-distribution" else None,
         "pruned": classes.pruned,
         "prunable": classes.size,
-        "source": None if source is None else {"path": str(source), "sha256": file_sha256(source)},
+        "source": None if source is None else {"path": os.path.abspath(source), "sha256": file_sha256(source)},
     }
 
 
