@@ -14,6 +14,8 @@ from tinyseqkd.prune import distribution_lambda, prune_masks
 from tinyseqkd.prune.checkpoints import checkpoint_masks
 from tinyseqkd.translator import load_translator
 
+pytestmark = pytest.mark.ch10_pruning
+
 RETRAIN = ["--retrain", "--train.max_steps=4", "--train.validate_every=4", "--train.valid_bleu_size=5"]
 
 

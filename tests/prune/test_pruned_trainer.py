@@ -14,6 +14,8 @@ from tinyseqkd.prune import prune_masks
 from tinyseqkd.prune.checkpoints import checkpoint_masks
 from tinyseqkd.training import Trainer
 
+pytestmark = pytest.mark.ch10_pruning
+
 CLIP = 0.05  # small enough that every step clips
 
 

@@ -14,6 +14,8 @@ from tinyseqkd.model import ModelArgs, Seq2Seq
 from tinyseqkd.optim import Adam
 from tinyseqkd.prune import prune_model
 
+pytestmark = pytest.mark.ch10_pruning
+
 RATIO = 0.8
 
 
