@@ -75,7 +75,8 @@ Every operation of the autograd engine is a `Function` with a `forward` and a ha
 Write the backward of `Mul`, `Power`, `Exp`, `Log`, `Tanh` and `Sigmoid`. `forward` saved what you need in
 `ctx.saved`; reuse it rather than recomputing (e.g. tanh' = 1 − tanh², σ' = σ(1 − σ)). For `Mul`, inputs may have
 been broadcast: sum the gradient back to each input's shape with `unbroadcast`, and return `None` for an input
-whose `ctx.needs_input_grad` is False. The tests compare your gradients with finite differences (float64).
+whose `ctx.needs_input_grad` is False. The tests compare your gradients with finite differences (float64);
+division and softmax are composed from these primitives, so their checks grade your work too.
 """,
 )
 
@@ -153,11 +154,15 @@ WORD_KD = Assignment(
     }),
     instructions="""\
 Word-level knowledge distillation (Kim & Rush Sec. 3.1) mixes the gold NLL with the cross-entropy against the
-teacher's word distributions, teacher-forced on the gold prefix:
-`L = (1−α)·NLL(y) + α·(−Σ_j Σ_k q(k|s,y_<j) log p(k|s,y_<j))`, over the real (unmasked) target positions and divided
-by `divisor`. Write the fused op's forward (the loss) and backward (the gradient on the student's log-probabilities).
-The composed twin in the same module computes the loss from smaller ops; the tests hold yours equal to it and check
-your gradient by finite differences.
+teacher's word distributions q, teacher-forced on the gold prefix:
+`L = [(1−α)·Σ_j −log p(y_j) + α·T²·Σ_j Σ_k −q(k|j) log p_T(k|j)] / N`, over the real (unmasked) target positions j,
+with `N = divisor`; at a temperature T ≠ 1 the student is softened too, `p_T = softmax(log p / T)` (q arrives
+softened already). Write the fused op's forward (the loss) and backward (`g · dL/dℓ`, the gradient on the student's
+log-probabilities ℓ; the module docstring derives it). Forward must save what backward's first two lines read
+(`ctx.saved`, `ctx.alpha`, `ctx.temperature`), and anything else backward needs. With α = 0 the loss is exactly the
+plain NLL, bit for bit: compute that term as `functional.nll_loss` does, and leave the teacher out (it may be
+absent). The composed twin in the same module computes the loss from smaller ops; the tests hold yours equal to it
+and check your gradient by finite differences.
 """,
 )
 

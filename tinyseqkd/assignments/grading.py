@@ -112,16 +112,24 @@ def run_tests(dest: Path, package: str, tests: list[GradedTest], environment: di
         try:
             finished = subprocess.run(command, cwd=dest, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise AssignmentError(f"the tests of {dest} ran longer than {timeout:.0f} s and were stopped (a loop "
+            raise AssignmentError(f"the tests of {dest} ran longer than {timeout:g} s and were stopped (a loop "
                                   "that never ends?); run them yourself as INSTRUCTIONS.md shows") from None
         report_path = scratch / "report.json"
         if finished.returncode in USAGE_ERRORS or not report_path.is_file():
-            tail = "\n".join((finished.stdout + finished.stderr).strip().splitlines()[-15:])
             raise AssignmentError(f"pytest could not run the tests of {dest} (exit status {finished.returncode}"
-                                  f", {USAGE_ERRORS.get(finished.returncode, 'no report')}):\n{tail}")
+                                  f", {USAGE_ERRORS.get(finished.returncode, 'no report')}): "
+                                  f"{_last_words(finished.stdout + finished.stderr)}; run them yourself as "
+                                  "INSTRUCTIONS.md shows to see pytest's whole message")
         report = json.loads(report_path.read_text(encoding="utf-8"))
     _check_imported_from(dest, package, report.get("package_file"))
     return report
+
+
+def _last_words(output: str) -> str:
+    """pytest's own complaint, on one line: its last line that says ERROR, else its last line."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR")]
+    return (errors or lines or ["no output"])[-1]
 
 
 def _check_imported_from(dest: Path, package: str, package_file: str | None) -> None:

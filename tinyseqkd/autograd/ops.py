@@ -85,9 +85,11 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved
+        # --- assignment gradients: dL/da, dL/db of a * b in the inputs' shapes (broadcasting); None if not needed ---
         grad_a = unbroadcast(g * b, a.shape) if ctx.needs_input_grad[0] else None
         grad_b = unbroadcast(g * a, b.shape) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
+        # --- end assignment gradients ---
 
 
 class Power(Function):
@@ -101,7 +103,9 @@ class Power(Function):
     def backward(ctx, g):
         (x,) = ctx.saved
         p = ctx.exponent
+        # --- assignment gradients: dL/dx of x ** p (p = ctx.exponent) ---
         return g * (p * x ** (p - 1))
+        # --- end assignment gradients ---
 
 
 class Exp(Function):
@@ -114,7 +118,9 @@ class Exp(Function):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved
+        # --- assignment gradients: dL/dx of e^x (forward saved y = e^x) ---
         return g * y
+        # --- end assignment gradients ---
 
 
 class Log(Function):
@@ -126,7 +132,9 @@ class Log(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved
+        # --- assignment gradients: dL/dx of ln x ---
         return g / x
+        # --- end assignment gradients ---
 
 
 class Tanh(Function):
@@ -139,7 +147,9 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved
+        # --- assignment gradients: dL/dx of tanh x (forward saved y = tanh x) ---
         return g * (1 - y * y)
+        # --- end assignment gradients ---
 
 
 class Sigmoid(Function):
@@ -152,7 +162,9 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved
+        # --- assignment gradients: dL/dx of σ(x) (forward saved y = σ(x)) ---
         return g * (y * (1 - y))
+        # --- end assignment gradients ---
 
 
 # --------------------------------------------------------------------------------------------- matmul

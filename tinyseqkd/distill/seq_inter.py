@@ -46,6 +46,7 @@ def ngram_counts(tokens: Sequence[Hashable], max_order: int = MAX_ORDER) -> list
 
 def _smoothed_bleu_from_counts(hypothesis: Sequence[Hashable], reference_counts: list[Counter],
                                reference_length: int, max_order: int) -> float:
+    # --- assignment seq-inter: the smoothed sentence BLEU of the module docstring, from the reference's counts ---
     length = len(hypothesis)
     if length == 0:
         return 1.0 if reference_length == 0 else 0.0
@@ -61,6 +62,7 @@ def _smoothed_bleu_from_counts(hypothesis: Sequence[Hashable], reference_counts:
         product *= matches / total
     brevity = math.exp(1.0 - max(1.0, reference_length / length))
     return brevity * product ** (1.0 / max_order)
+    # --- end assignment seq-inter ---
 
 
 def smoothed_sentence_bleu(hypothesis: Sequence[Hashable], reference: Sequence[Hashable],
@@ -84,8 +86,10 @@ def select_closest(kbest: Sequence[Sequence[Hashable]], reference: Sequence[Hash
     """
     if not kbest:
         raise ValueError("select_closest needs at least one hypothesis")
+    # --- assignment seq-inter: the index of the highest bleu_scores; ties go to the earliest ---
     best, best_score = 0, -1.0
     for index, score in enumerate(bleu_scores(kbest, reference, max_order)):
         if score > best_score:  # strictly better: an equal score later in the list does not win
             best, best_score = index, score
     return best
+    # --- end assignment seq-inter ---

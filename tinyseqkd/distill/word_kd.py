@@ -70,6 +70,7 @@ class WordKDLoss(Function):
         targets = np.where(mask > 0, targets, 0).reshape(-1)  # (P,) padded positions read column 0, weighted 0
         scale = np.asarray(1.0 / divisor, dtype=dtype)  # 1/N, rounded as nll_loss rounds it
         # (1 − α) Σ_j −log p(y_j): the same operations in the same order as functional.nll_loss, so α = 0 is exact
+        # --- assignment word-kd: [(1 − α)·NLL + α·T²·Σ −q log p_T] / N on real positions; save what backward reads ---
         picked = rows[np.arange(len(rows)), targets].reshape(mask.shape)  # (B, T)
         total = (-picked * mask).sum()
         soft = None
@@ -86,11 +87,13 @@ class WordKDLoss(Function):
         ctx.save_for_backward(mask, targets, scale, soft)
         ctx.alpha, ctx.temperature = alpha, temperature
         return np.asarray(total * scale, dtype=dtype)
+        # --- end assignment word-kd ---
 
     @staticmethod
     def backward(ctx, g):
         mask, targets, scale, soft = ctx.saved
         alpha, temperature = ctx.alpha, ctx.temperature
+        # --- assignment word-kd: g · dL/dℓ, of the log-probabilities' shape (module docstring: Gradient) ---
         weight = (g * scale * mask).reshape(-1)  # (P,) dL/d(position's term)
         if alpha == 0.0:
             grad = np.zeros((len(targets), ctx.shape[-1]), weight.dtype)
@@ -103,6 +106,7 @@ class WordKDLoss(Function):
                 grad = (p_soft * q.sum(axis=1, keepdims=True) - q) * (alpha * temperature * weight)[:, None]
         grad[np.arange(len(targets)), targets] -= (1.0 - alpha) * weight  # −(1 − α) one-hot / N
         return grad.reshape(ctx.shape)
+        # --- end assignment word-kd ---
 
 
 def word_kd_loss(student_log_probs: Tensor, teacher_probs: np.ndarray | None, targets: np.ndarray, mask: np.ndarray, *,

@@ -34,22 +34,26 @@ def length_mask(lengths: np.ndarray, max_len: int) -> np.ndarray:
 
 def attention_forward_numpy(keys, values, query, lengths):
     """The twin of :func:`attention_forward_kernel`: context (B, H) and weights (B, S)."""
+    # --- assignment attention: context (B, H) and weights (B, S), padding weighted exactly 0, in keys.dtype ---
     scores = np.einsum("bsh,bh->bs", keys, query)
     scores = np.where(length_mask(lengths, keys.shape[1]), scores, -np.inf)
     weights = np.exp(scores - scores.max(axis=1, keepdims=True))
     weights /= weights.sum(axis=1, keepdims=True)
     context = np.einsum("bs,bsh->bh", weights, values)
     return context.astype(keys.dtype), weights.astype(keys.dtype)
+    # --- end assignment attention ---
 
 
 def attention_backward_numpy(keys, values, query, weights, d_context, d_weights):
     """The twin of :func:`attention_backward_kernel`: gradients of keys, values (B, S, H) and query (B, H)."""
+    # --- assignment attention: d_keys, d_values (B, S, H) and d_query (B, H), as the module docstring says ---
     d_values = weights[:, :, None] * d_context[:, None, :]
     d_a = d_weights + np.einsum("bsh,bh->bs", values, d_context)
     d_scores = weights * (d_a - (weights * d_a).sum(axis=1, keepdims=True))
     d_keys = d_scores[:, :, None] * query[:, None, :]
     d_query = np.einsum("bs,bsh->bh", d_scores, keys)
     return d_keys, d_values, d_query
+    # --- end assignment attention ---
 
 
 # ------------------------------------------------------------------------------------------- numba kernels

@@ -60,6 +60,7 @@ def beam_step_numpy(log_probs, beam_scores, sentence_ids, step, limits, length_p
     """The readable twin of :func:`beam_step_kernel` (same arguments, same in-place results)."""
     Bc, k, V = log_probs.shape
     K = new_tokens.shape[1]
+    # --- assignment beam-step: rank every (row, word), finish the </s> among the first K, fill the beam, stop ---
     candidates = (beam_scores[:, :, None] + log_probs).reshape(Bc, k * V)  # (Bc, k·V), float32 like the kernel
     ranking = np.argsort(-candidates, axis=1, kind="stable")  # best first; ties keep the lower index first
     new_tokens[:], new_parents[:], new_scores[:] = 0, 0, -np.inf
@@ -79,6 +80,7 @@ def beam_step_numpy(log_probs, beam_scores, sentence_ids, step, limits, length_p
         new_scores[b, :len(keep)] = candidates[b, ranked[keep]]
         done[b] = _cannot_be_beaten(new_scores[b].max(), limits[sentence], length_penalty, fin_norm[sentence],
                                     fin_count[sentence])
+    # --- end assignment beam-step ---
 
 
 def _add_finished_numpy(sentence, parents, scores, step, length_penalty, fin_norm, fin_score, fin_step, fin_parent,

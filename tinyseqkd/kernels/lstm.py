@@ -33,10 +33,12 @@ def lstm_cell_backward_numpy(dh, dc, gates, c_prev, tanh_c):
     """→ da (B, 4H) and dc_prev (B, H) from dh, dc (B, H)."""
     H = c_prev.shape[-1]
     i, f, o, g = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    # --- assignment lstm-backward: da = [da_i da_f da_o da_g] (B, 4H) and dc_prev (B, H), no loops ---
     dc_total = dc + dh * o * (1 - tanh_c * tanh_c)
     da = np.concatenate([dc_total * g * i * (1 - i), dc_total * c_prev * f * (1 - f),
                          dh * tanh_c * o * (1 - o), dc_total * i * (1 - g * g)], axis=-1)
     return da, dc_total * f
+    # --- end assignment lstm-backward ---
 
 
 # ------------------------------------------------------------------------------------------- numba kernels
