@@ -195,8 +195,9 @@ print(f"baseline update {1000 * baseline_seconds:.2f} ms, Word-KD update {1000 *
 #
 # Word-KD adds one term to the loss: the cross-entropy against the teacher's distribution at every gold-prefix
 # position, mixed with the NLL by α. The student matches the teacher word by word — including the teacher's
-# uncertainty between the variants. The same from the command line: `tinyseqkd train student` with the Word-KD
-# objective and the teacher's checkpoint in its config. <!-- TODO(cli) -->
+# uncertainty between the variants. The same from the command line (README, "Distillation recipes"):
+# `tinyseqkd train student --out runs/word-kd --data.pipeline=runs/teacher --distill.objective=word_kd
+# --distill.teacher=runs/teacher` (`--distill.alpha`, `--distill.temperature` set α and T).
 #
 # ## Exercises (worked solutions: `tutorials/solutions/07_word_kd.py`)
 #

@@ -194,7 +194,8 @@ for name, pieces in (("gold", gold_pieces), ("teacher ŷ", teacher_pieces)):
 # Seq-KD replaces the training targets by the teacher's beam output and changes nothing else. On data with several
 # good translations per source, the student learns one consistent mode: it is surer of its output (p(t = ŷ) up),
 # and greedy decoding comes close to beam search. The same from the command line: `tinyseqkd distill -m
-# runs/teacher/best.npz --out runs/distilled` and a `train` run on its targets. <!-- TODO(cli) -->
+# runs/teacher --out runs/distill-beam`, then `tinyseqkd train student --out runs/seq-kd
+# --data.pipeline=runs/teacher --data.targets=runs/distill-beam`.
 #
 # ## Exercises (worked solutions: `tutorials/solutions/08_seq_kd.py`)
 #

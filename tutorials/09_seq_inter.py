@@ -146,8 +146,10 @@ for name, model in (("teacher", teacher), ("teacher + Seq-Inter", tuned)):
 #
 # Seq-Inter keeps the teacher's K-best list and chooses the hypothesis nearest the gold by smoothed sentence BLEU
 # (ties: the teacher's higher-ranked one); a model — the teacher, a baseline or a Seq-KD student — is then
-# fine-tuned on those targets at a smaller learning rate. The same from the command line: `tinyseqkd distill
-# --nbest 35 --select bleu` and a fine-tuning `train` run. <!-- TODO(cli) -->
+# fine-tuned on those targets at a smaller learning rate. The same from the command line: `tinyseqkd distill -m
+# runs/teacher --out runs/distill-kbest --beam 35 --nbest 35 --select bleu`, then a fine-tuning run such as
+# `tinyseqkd train teacher --out runs/teacher-seq-inter --train.init=runs/teacher
+# --data.targets=runs/distill-kbest --train.lr=0.0005`.
 #
 # ## Exercises (worked solutions: `tutorials/solutions/09_seq_inter.py`)
 #

@@ -141,7 +141,8 @@ save_figure(args, "10_bleu_by_sparsity.png", draw_sparsity)
 # Magnitude pruning removes the smallest weights — of the whole model (class-blind), of each class
 # (class-uniform), or relative to each class's spread (class-distribution) — and retraining with the mask fixed
 # recovers most of what was lost. See et al. found class-blind best; so did Kim & Rush's use of it. The same from
-# the command line: `tinyseqkd prune -m CKPT --scheme class-blind --ratio 0.8 --out DIR`. <!-- TODO(cli) -->
+# the command line: `tinyseqkd prune -m CKPT --scheme class-blind --ratio 0.8 --out DIR --retrain` (a list of
+# ratios or schemes makes a sweep with `sweep.md` and a BLEU-vs-sparsity plot).
 #
 # ## Exercises (worked solutions: `tutorials/solutions/10_pruning.py`)
 #
