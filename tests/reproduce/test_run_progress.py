@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tinyseqkd.reproduce.progress import Estimates, choose_starts, duration
+from tinyseqkd.reproduce.progress import Estimates, choose_starts
 
 pytestmark = pytest.mark.ch11_reproduce
 
@@ -43,9 +41,3 @@ def test_real_times_of_finished_stages_correct_the_remaining_estimates():
     assert estimates.remaining(ORDER, NEEDS, {"teacher"}, {}, 1, not_exclusive) == 2 * 160
     estimates.finished("distill", 1e6)
     assert estimates.factor == 5  # clamped
-
-
-@pytest.mark.parametrize("seconds, text", [(0, "0:00"), (59.6, "1:00"), (61, "1:01"), (3600, "1:00:00"),
-                                           (3725, "1:02:05"), (-3, "0:00")])
-def test_duration(seconds, text):
-    assert duration(seconds) == text

@@ -38,18 +38,47 @@ except KeyboardInterrupt:
 """
 
 
-@pytest.mark.parametrize("status", [130, 0])  # train today ends with 0 after saving on Ctrl-C
-def test_stop_interrupts_the_command_which_saves_its_work_then_raises_keyboard_interrupt(status):
-    stop, lines = threading.Event(), []
-
+def stop_when_started(lines: list, stop: threading.Event):
     def on_line(line):
         lines.append(line)
         if line == "started":
             stop.set()
+    return on_line
 
-    with pytest.raises(KeyboardInterrupt):
-        run_command([PYTHON, "-c", SAVES_ON_CTRL_C, str(status)], on_line=on_line, stop=stop)
+
+def test_stop_interrupts_the_command_which_saves_its_work_exits_130_and_raises_keyboard_interrupt():
+    stop, lines = threading.Event(), []
+    with pytest.raises(KeyboardInterrupt):  # train and distill exit with 130 after saving on Ctrl-C
+        run_command([PYTHON, "-c", SAVES_ON_CTRL_C, "130"], on_line=stop_when_started(lines, stop), stop=stop)
     assert lines == ["started", "saved latest.npz"]
+
+
+FINISHES_DESPITE_CTRL_C = """
+import signal, sys, time
+signal.signal(signal.SIGINT, lambda *_: print('asked to stop; finishing', file=sys.stderr, flush=True))
+print('started', file=sys.stderr, flush=True)
+time.sleep(1)
+print('{"bleu_beam": 21.5}')
+"""
+
+
+def test_a_command_that_exits_with_status_0_after_a_stop_did_its_whole_job_and_keeps_its_output(tmp_path):
+    stop, lines, target = threading.Event(), [], tmp_path / "evaluation.json"
+    try:
+        run_command([PYTHON, "-c", FINISHES_DESPITE_CTRL_C], on_line=stop_when_started(lines, stop), stop=stop,
+                    stdout_to=target)
+    except KeyboardInterrupt:
+        pytest.fail("a command that exited with status 0 was taken for an interrupted one")
+    assert lines == ["started", "asked to stop; finishing"]
+    assert target.read_text() == '{"bleu_beam": 21.5}\n'
+
+
+def test_nothing_starts_once_the_run_is_stopping(tmp_path):
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(KeyboardInterrupt, match="not started"):
+        run_command([PYTHON, "-c", f"open({str(tmp_path / 'ran')!r}, 'w')"], stop=stop)
+    assert not (tmp_path / "ran").exists()
 
 
 def test_standard_output_into_a_file_that_appears_only_on_success(tmp_path):

@@ -167,8 +167,7 @@ def test_two_jobs_run_independent_stages_side_by_side_and_exclusive_stages_alone
     assert "[7/7 eval-seq-kd] working on eval-seq-kd with 4 thread(s)" in lines  # exclusive: all of them
 
 
-@pytest.mark.parametrize("ends_with", ["KeyboardInterrupt", "return"])  # train today returns normally on Ctrl-C
-def test_a_failure_stops_the_stages_beside_it_and_they_continue_later(tmp_path, ends_with):
+def test_a_failure_stops_the_stages_beside_it_and_they_continue_later(tmp_path):
     calls = Calls()
     started = threading.Event()
 
@@ -179,8 +178,7 @@ def test_a_failure_stops_the_stages_beside_it_and_they_continue_later(tmp_path, 
             write_output(context)
             return
         assert context.stop.wait(10), "the runner never asked the sibling to stop"
-        if ends_with == "KeyboardInterrupt":
-            raise KeyboardInterrupt
+        raise KeyboardInterrupt  # what a command's run does when its command exits with 130
 
     def broken(context):
         started.wait(10)
@@ -192,6 +190,29 @@ def test_a_failure_stops_the_stages_beside_it_and_they_continue_later(tmp_path, 
     calls = Calls()
     run(small_graph(calls, run_for={"distill": slow}), tmp_path, jobs=2)
     assert sorted(calls.continued) == ["baseline", "distill"]  # both left partial work behind
+
+
+def test_a_stage_that_finishes_its_work_while_the_run_stops_is_done_and_not_redone(tmp_path):
+    calls = Calls()
+    started = threading.Event()
+
+    def finishing(context):  # its command was in its last moments: it exits with status 0, the work complete
+        calls.record(context)
+        started.set()
+        assert context.stop.wait(10), "the runner never asked the sibling to stop"
+        write_output(context)
+
+    def broken(context):
+        started.wait(10)
+        raise ValueError("bad option")
+
+    with pytest.raises(StageFailed):
+        run(small_graph(calls, run_for={"distill": finishing, "baseline": broken}), tmp_path, jobs=2)
+    distill_dir = stage_directory(tmp_path, "distill", StageGraph(small_graph(Calls())).keys["distill"])
+    assert (distill_dir / DONE).exists()
+    calls = Calls()
+    run(small_graph(calls), tmp_path, jobs=2)
+    assert calls.continued == ["baseline"] and "distill" not in calls.started
 
 
 def test_targets_run_only_what_they_need(tmp_path):

@@ -65,7 +65,7 @@ def build_stages(preset: Preset, runs: Mapping[str, Callable]) -> list[Stage]:
     stages = [_train_stage("teacher", preset, stage)]
     needs = {TARGET_STAGES[RECIPES[row][1]] for row in preset.rows if RECIPES[row][1] != "gold"}
     if "distill-beam" in needs:
-        stages.append(stage("distill-beam", "distill", {"beam": preset.beam, "nbest": 1, "select": "best"},
+        stages.append(stage("distill-beam", "distill", {"beam": preset.beam, "nbest": 1, "select": "beam"},
                             {"teacher": "teacher"}, "distill-beam",
                             description="the teacher's beam output over the training source (Seq-KD, Sec. 3.2)"))
     if "distill-kbest" in needs:

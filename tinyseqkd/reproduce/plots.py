@@ -15,14 +15,11 @@ says so. The data behind each figure comes from small pure functions, tested wit
 
 from __future__ import annotations
 
-import io
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tinyseqkd.reproduce.findings import pruned_rows
-from tinyseqkd.textfiles import read_lines
+from tinyseqkd.textfiles import open_atomically, read_lines
 
 INSTALL_HINT = 'pip install "tinyseqkd[tutorials]"'
 VALIDATION_COLUMNS = ("step", "epoch", "ppl", "bleu", "lr", "train_seconds", "best")
@@ -167,17 +164,11 @@ def _speed_vs_bleu(plt, rows, labels, validations):
 
 
 def _save(plt, figure, path: Path) -> Path:
-    """PNG bytes written to a temporary file beside ``path``, then renamed: never half a picture."""
-    buffer = io.BytesIO()
+    """The figure as a PNG file, written atomically: never half a picture."""
     figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(temporary, "xb") as file:  # a new file, its mode from the umask like any other
-            file.write(buffer.getvalue())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        with open_atomically(path, binary=True) as file:
+            figure.savefig(file, format="png", dpi=100)
+    finally:
+        plt.close(figure)
     return path

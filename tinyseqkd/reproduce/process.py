@@ -5,12 +5,12 @@ Table 1 and Sec. 3.1-3.3, 5.1, 5.2 each map to one command), so that a user can 
 line in its ``command.txt``. :func:`run_command` starts it, hands each line it prints (stdout and stderr merged,
 or stderr alone when stdout goes into a file) to ``on_line``, and
 
-- returns when it exits with status 0;
-- raises :class:`CommandFailed` (with the last lines printed) on any other status;
+- returns when it exits with status 0: the command did its whole job, even if it was asked to stop as it ended;
 - raises ``KeyboardInterrupt`` when it was interrupted: Ctrl-C at the terminal reaches the child too (it runs in
-  the same process group), and ``stop`` set by the runner sends it SIGINT. Either way the commands save what they
-  have (``train`` writes ``latest.npz``, ``distill`` keeps its finished chunks), so the stage can continue later.
-  A command stopped this way counts as interrupted even when it exits with status 0 (``train`` does today).
+  the same process group), and ``stop`` set by the runner sends it SIGINT. The commands save what they have
+  (``train`` writes ``latest.npz``, ``distill`` keeps its finished chunks) and exit with status 130, as an
+  interrupted command does, so the stage can continue later. A ``stop`` already set starts nothing;
+- raises :class:`CommandFailed` (with the last lines printed) on any other status.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def run_command(argv: list[str], *, on_line=lambda line: None, stop: threading.E
     With ``stdout_to`` (a path), standard output goes into that file — it appears only if the command succeeds, as
     for ``tinyseqkd evaluate --json`` — and only standard error is passed to ``on_line``.
     """
+    if stop is not None and stop.is_set():  # the run is stopping: do not start another command
+        raise KeyboardInterrupt(f"{shlex.join(argv)} was not started: the run is stopping")
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     capture = Path(stdout_to).with_name(f".{Path(stdout_to).name}.partial") if stdout_to else None
     with open(capture, "w", encoding="utf-8") if capture else contextlib.nullcontext() as output:
@@ -54,13 +56,13 @@ def run_command(argv: list[str], *, on_line=lambda line: None, stop: threading.E
                                    text=True, encoding="utf-8", errors="replace", env=environment, cwd=cwd)
         lines = process.stderr if output else process.stdout
         status, stopped, tail = _follow(process, lines, on_line, stop, stop_grace_seconds)
-    if status == 0 and not stopped:
+    if status == 0:
         if capture:
             os.replace(capture, stdout_to)
         return
     if capture:
         capture.unlink(missing_ok=True)
-    if stopped or status in (130, -signal.SIGINT):  # stopped counts even with status 0 (see the module docstring)
+    if stopped or status in (130, -signal.SIGINT):  # asked to stop (by us or Ctrl-C), it stopped before the end
         raise KeyboardInterrupt(f"{shlex.join(argv)} was interrupted")
     raise CommandFailed(argv, status, tail)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 import time
 
+from tinyseqkd.progress import clock
+
 CALIBRATION_RANGE = (0.2, 5.0)  # how far measured times may move the estimates (one odd stage must not swing it)
 
 
@@ -103,33 +105,26 @@ class ProgressReport:
     def plan(self, to_run: list[str], finished: list[str], eta_seconds: float, jobs: int) -> None:
         jobs_text = f"{jobs} jobs side by side" if jobs > 1 else "one at a time"
         self.say(f"{self.total} stages: {len(finished)} already done, {len(to_run)} to run ({jobs_text}); "
-                 f"estimated time {duration(eta_seconds)}")
+                 f"estimated time {clock(eta_seconds)}")
 
     def cached(self, name: str, directory) -> None:
         self.say(f"{self.tag(name)} done earlier: {directory}")
 
     def started(self, name: str, directory, partial: bool, estimate: float, eta_seconds: float) -> None:
         what = "continuing" if partial else "starting"
-        self.say(f"{self.tag(name)} {what} in {directory} (estimate {duration(estimate)}; "
-                 f"whole run {duration(eta_seconds)} left)")
+        self.say(f"{self.tag(name)} {what} in {directory} (estimate {clock(estimate)}; "
+                 f"whole run {clock(eta_seconds)} left)")
 
     def output(self, name: str, line: str) -> None:
         if self.echo:
             self.say(f"{self.tag(name)} {line}")
 
     def finished(self, name: str, seconds: float, eta_seconds: float, left: int) -> None:
-        after = f"{left} stage{'s' if left != 1 else ''} left, about {duration(eta_seconds)}" if left else "all done"
-        self.say(f"{self.tag(name)} finished in {duration(seconds)}; {after}")
+        after = f"{left} stage{'s' if left != 1 else ''} left, about {clock(eta_seconds)}" if left else "all done"
+        self.say(f"{self.tag(name)} finished in {clock(seconds)}; {after}")
 
     def stopped(self, name: str, why: str) -> None:
         self.say(f"{self.tag(name)} {why}")
-
-
-def duration(seconds: float) -> str:
-    """``M:SS``, or ``H:MM:SS`` from an hour on."""
-    seconds = max(int(round(seconds)), 0)
-    hours, minutes = divmod(seconds // 60, 60)
-    return f"{hours}:{minutes:02d}:{seconds % 60:02d}" if hours else f"{minutes}:{seconds % 60:02d}"
 
 
 class Stopwatch:

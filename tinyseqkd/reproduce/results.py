@@ -21,9 +21,9 @@ import platform
 from dataclasses import asdict
 from pathlib import Path
 
+from tinyseqkd.progress import clock
 from tinyseqkd.reproduce import findings, paper
 from tinyseqkd.reproduce.presets import TABLE_ROWS
-from tinyseqkd.reproduce.progress import duration
 from tinyseqkd.textfiles import write_text_atomically
 
 MARKS = {True: "✓", False: "✗", None: "–"}
@@ -128,7 +128,7 @@ def _size_and_speed(rows: dict, labels: dict) -> str:
     header = ["model", "parameters", "non-zero", "greedy words/s", "beam words/s", "training"]
     body = [[labels[row], _number(f.get("parameters"), ","), _number(f.get("nonzero_parameters"), ","),
              _number(f.get("words_per_second_greedy"), ",.0f"), _number(f.get("words_per_second_beam"), ",.0f"),
-             MISSING if f.get("training_seconds") is None else duration(f["training_seconds"])]
+             MISSING if f.get("training_seconds") is None else clock(f["training_seconds"])]
             for row, f in rows.items()]
     return _table(header, body)
 

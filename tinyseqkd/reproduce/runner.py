@@ -184,9 +184,7 @@ class _Run:
                       f"{', continuing' if context.partial else ''}\n")
             context._log_file = log
             try:
-                stage.run(context)
-                if self.stop.is_set():  # the run is stopping: a stage that returned may have saved and stopped
-                    raise KeyboardInterrupt
+                stage.run(context)  # returns when its work is done; an interrupted command raises KeyboardInterrupt
             except KeyboardInterrupt:
                 log.write("--- interrupted\n")
                 raise
