@@ -12,11 +12,12 @@ import argparse
 import sys
 
 from tinyseqkd import __version__
-from tinyseqkd.commands import assignment, data, distill, evaluate, prune, quickstart, train, translate
+from tinyseqkd.commands import (assignment, data, distill, evaluate, prune, quickstart, reproduce, train,
+                                translate)
 from tinyseqkd.errors import TinySeqKDError
 from tinyseqkd.threads import set_threads
 
-COMMANDS = [quickstart, train, data, distill, translate, evaluate, prune, assignment]
+COMMANDS = [reproduce, quickstart, train, data, distill, translate, evaluate, prune, assignment]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -103,6 +103,22 @@ def test_synthetic_tasks_are_corpora_like_any_other():
         load_corpus("synthetic:sort")
 
 
+def test_a_synthetic_task_takes_its_settings_after_its_name():
+    corpus = load_corpus("synthetic:multimodal:n_train=50,min_len=2,max_len=3,variant_probs=0.5/0.5", seed=1)
+    train, test = corpus.splits["train"], corpus.splits["test"]
+    assert len(train) == 50 and {len(src.split()) for src in train.src} == {2, 3}
+    assert len(test.refs) == 2  # one reference per variant
+    assert corpus.name == "synthetic:multimodal:n_train=50,min_len=2,max_len=3,variant_probs=0.5/0.5"
+    with pytest.raises(ConfigError, match=r"'n_trian=5' is not KEY=VALUE with a key of copy; its keys: n_train, "):
+        load_corpus("synthetic:copy:n_trian=5")
+    with pytest.raises(ConfigError, match="max_len = 'x' is not a whole number"):
+        load_corpus("synthetic:copy:max_len=x")
+    with pytest.raises(ConfigError, match="need 1 <= min_len <= max_len"):
+        load_corpus("synthetic:copy:min_len=5,max_len=3")
+    with pytest.raises(ConfigError, match="summing to 1"):
+        load_corpus("synthetic:multimodal:variant_probs=0.5/0.6")
+
+
 def test_unknown_split_names_are_refused():
     with pytest.raises(ConfigError, match="unknown split 'dev'; choose from train, valid, test"):
         load_corpus("synthetic:copy", splits=["dev"])

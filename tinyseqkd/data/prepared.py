@@ -5,7 +5,7 @@ Read it downward; each step is one function of this module or one module below i
     prepare(config.data, seed)              → PreparedData: the corpus, its text pipeline, every split as ids
     ├─ corpus_for_config(config.data, seed) → Corpus, with the config's max_len and train_size applied
     │  └─ load_corpus(spec, ...)            → Corpus of ParallelText splits (data/corpus.py), from
-    │       synthetic:TASK                    data/synthetic.py
+    │       synthetic:TASK[:KEY=VALUE,...]    data/synthetic.py (parse_synthetic_spec: the task's settings)
     │       an embedded name (bible-es-en)    data/embedded.py
     │       a path to the user's files        data/user_files.py
     ├─ fit_pipeline(config.data, train)     → TextPipeline (data/text_pipeline.py): BPE + vocabularies, fitted
@@ -27,6 +27,7 @@ training sources), replace them between the steps::
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -141,11 +142,38 @@ def load_corpus(spec: str, *, direction: str | None = None, english: str = "web"
 
 
 def _load_synthetic(spec: str, seed: int) -> Corpus:
-    task = spec[len(SYNTHETIC_PREFIX):]
+    task, options = parse_synthetic_spec(spec)
+    try:
+        splits = SYNTHETIC_TASKS[task](seed=seed, **options)
+    except ValueError as error:  # a value the task refuses, e.g. min_len > max_len
+        raise ConfigError(f"data.corpus = {spec!r}: {error}") from None
+    return Corpus(spec, "src", "tgt", splits)
+
+
+def parse_synthetic_spec(spec: str) -> tuple[str, dict]:
+    """``synthetic:TASK`` or ``synthetic:TASK:KEY=VALUE,...`` → (task, keyword arguments of its function).
+
+    The keys are the task function's own (:mod:`tinyseqkd.data.synthetic`), ``seed`` excepted (``train.seed`` gives
+    it): ``synthetic:multimodal:n_train=10000,max_len=6,variant_probs=0.6/0.25/0.15``. Numbers are integers unless
+    the key takes a list (``/``-separated floats).
+    """
+    task, _, settings = spec[len(SYNTHETIC_PREFIX):].partition(":")
     if task not in SYNTHETIC_TASKS:
         raise ConfigError(f"data.corpus = {spec!r}: unknown synthetic task; choose one of "
                           + ", ".join(SYNTHETIC_PREFIX + name for name in SYNTHETIC_TASKS))
-    return Corpus(spec, "src", "tgt", SYNTHETIC_TASKS[task](seed=seed))
+    known = [name for name in inspect.signature(SYNTHETIC_TASKS[task]).parameters if name != "seed"]
+    options = {}
+    for item in filter(None, settings.split(",")):
+        key, equals, value = item.partition("=")
+        if key not in known or not equals:
+            raise ConfigError(f"data.corpus = {spec!r}: {item!r} is not KEY=VALUE with a key of {task}; its keys: "
+                              f"{', '.join(known)} (e.g. {SYNTHETIC_PREFIX}{task}:{known[0]}=1000)")
+        try:
+            options[key] = tuple(float(v) for v in value.split("/")) if key == "variant_probs" else int(value)
+        except ValueError:
+            raise ConfigError(f"data.corpus = {spec!r}: {key} = {value!r} is not "
+                              + ("numbers separated by '/'" if key == "variant_probs" else "a whole number")) from None
+    return task, options
 
 
 def _load_embedded(name, direction, english, src_lang, tgt_lang, seed, splits) -> Corpus:

@@ -19,6 +19,7 @@ same budget (the paper trains every row for the same number of epochs).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass, field
 
@@ -165,3 +166,12 @@ def get_preset(name: str) -> Preset:
         hint = f"did you mean {close[0]}? " if close else ""
         raise ReproduceError(f"--preset {name}: no such preset; {hint}presets: {', '.join(PRESETS)}")
     return PRESETS[name]
+
+
+def with_seed(preset: Preset, seed: int) -> Preset:
+    """``preset`` with ``train.seed = seed`` in every training run: the weights, the batch order and, for a synthetic
+    task, the data itself (``tinyseqkd reproduce --seed N``). Fine-tunes and pruned retrainings follow their model."""
+    def seeded(run: ModelRun) -> ModelRun:
+        return ModelRun(run.config, {**run.overrides, "train.seed": seed})
+
+    return dataclasses.replace(preset, teacher=seeded(preset.teacher), student=seeded(preset.student)).check()

@@ -1,4 +1,5 @@
-"""Progress of a reproduction: which stage (i of n), the stage's own lines, and an ETA for the whole run.
+"""Progress of a reproduction: which stage (i of n), the stage's own lines, an ETA for the whole run, and how busy
+the machine was meanwhile.
 
 The ETA comes from per-stage estimates in seconds (each :class:`~tinyseqkd.reproduce.stages.Stage` declares one;
 the presets hold first guesses). As stages finish, their real times correct the rest: every remaining estimate is
@@ -9,6 +10,7 @@ so the ETA of a run with two jobs is not simply half of the one-job figure.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -135,3 +137,48 @@ class Stopwatch:
 
     def __call__(self) -> float:
         return time.monotonic() - self.start
+
+
+class LoadSampler:
+    """``with LoadSampler() as load:`` — the 1-minute load average sampled every ``every`` seconds meanwhile.
+
+    A run's wall time means little without the load beside it (DESIGN.md §3.15: on 2 cores one busy neighbour can
+    make a step many times slower). The samples include the run's own work; where the platform has no load
+    average, the texts say so.
+    """
+
+    def __init__(self, every: float = 5.0):
+        self.every, self.samples = every, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True, name="load-sampler")
+
+    def __enter__(self) -> LoadSampler:
+        self._take()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._take()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            self._take()
+
+    def _take(self) -> None:
+        try:
+            self.samples.append(os.getloadavg())
+        except (OSError, AttributeError):  # no load average on this platform
+            pass
+
+    def mean_text(self) -> str:
+        """The mean of the 1-minute samples and their range, e.g. ``3.10 (2.52-3.87)``."""
+        if not self.samples:
+            return "not available"
+        ones = [sample[0] for sample in self.samples]
+        return f"{sum(ones) / len(ones):.2f} ({min(ones):.2f}-{max(ones):.2f})"
+
+    def last_text(self) -> str:
+        """The last 1-, 5- and 15-minute load averages."""
+        return " / ".join(f"{value:.2f}" for value in self.samples[-1]) if self.samples else "not available"

@@ -52,6 +52,13 @@ def holds_partial_work(directory: Path) -> bool:
     return (directory / STARTED).exists() and not (directory / DONE).exists()
 
 
+def stage_state(directory: Path, key: str) -> str:
+    """``"done"``, ``"partial"`` (an attempt started and did not finish) or ``"to run"``."""
+    if finished_record(directory, key) is not None:
+        return "done"
+    return "partial" if holds_partial_work(directory) else "to run"
+
+
 def mark_started(directory: Path, stage: Stage, key: str, input_directories: dict[str, Path]) -> int:
     """Create the directory, write ``stage.json`` with one more attempt; returns the attempt's number (1, 2, ...)."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,127 @@
+"""``tinyseqkd reproduce``: Kim & Rush (2016) — Table 1, the pruning of Sec. 5.2, the speed of Sec. 5.1 — in one
+command, as a cached, resumable graph of ordinary ``train`` / ``distill`` / ``prune`` / ``evaluate`` runs.
+
+    tinyseqkd reproduce --preset quick                  # minutes: the synthetic multimodal task
+    tinyseqkd reproduce --preset classroom --jobs 2     # the main rows on the Bible corpus
+    tinyseqkd reproduce --list                          # the stages, which are done, what each runs
+
+The work is :mod:`tinyseqkd.reproduce`'s (its ``__init__`` gives the reading order); this module parses the options,
+runs the stages (:func:`~tinyseqkd.reproduce.runner.run_stages` with the real command lines of
+:mod:`tinyseqkd.reproduce.runs`), then writes ``results.json``, ``results.md`` and the plots into ``--out`` and
+prints the paper's claims checked on our figures. Exit status: 0 when every stage is done; 2 on a wrong option or a
+failed stage (the message names its log); 130 after Ctrl-C (running the same command again continues).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from tinyseqkd.commands.options import add_threads_option, check_positive
+
+EPILOG = """Each stage runs in OUT/stages/NAME-KEY/ (its command.txt holds the command line to re-run it by hand, its
+log.txt everything it printed); a finished stage is never run again, an interrupted one continues, and a changed
+preset or --seed redoes exactly the stages it changes. results.md and results.json land in OUT."""
+
+
+def add_parser(subparsers) -> None:
+    """Register ``tinyseqkd reproduce``."""
+    parser = subparsers.add_parser(
+        "reproduce", help="the paper's tables in one command: teacher, distillation, students, pruning, evaluation",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Reproduce Kim & Rush (2016): Table 1, pruning (Sec. 5.2) and speed (Sec. 5.1), beside the "
+                    "paper's numbers. Cached and resumable: run the same command again to continue.")
+    parser.add_argument("--preset", default="quick", metavar="NAME",
+                        help="quick (minutes, the default), classroom (within an hour) or full (hours)")
+    parser.add_argument("--out", metavar="DIR", help="output directory (default: runs/reproduce-PRESET)")
+    parser.add_argument("--seed", type=int, default=None, metavar="N",
+                        help="train.seed of every training run (and the synthetic task's data); default: the "
+                             "preset's")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="stages run side by side, each with threads // N threads (default 1)")
+    parser.add_argument("--stages", nargs="+", metavar="NAME", help="run only these stages and the ones they need")
+    parser.add_argument("--list", action="store_true", help="list the stages and their state; run nothing")
+    parser.add_argument("--quiet", action="store_true", help="stage lines only, the commands' output in log.txt")
+    parser.add_argument("--no-plots", action="store_true", help="write no PNG figures")
+    add_threads_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinyseqkd.reproduce import StageGraph, build_stages, get_preset
+    from tinyseqkd.reproduce.presets import with_seed
+    from tinyseqkd.reproduce.runs import COMMAND_RUNS
+    from tinyseqkd.threads import threads_in_force
+
+    check_positive(args, "jobs")
+    preset = get_preset(args.preset)
+    if args.seed is not None:
+        preset = with_seed(preset, args.seed)
+    out = Path(args.out or f"runs/reproduce-{preset.name}" + (f"-seed{args.seed}" if args.seed is not None else ""))
+    graph = StageGraph(build_stages(preset, COMMAND_RUNS))
+    if args.stages:
+        graph.upstream(args.stages)  # an unknown name is an error before anything runs
+    if args.list:
+        print_stage_list(graph, out, preset)
+        return 0
+    threads = threads_in_force() or args.threads or 1  # cli.main applied --threads (default: the idle cores)
+    return reproduce(graph, out, preset, args, threads)
+
+
+def reproduce(graph, out: Path, preset, args: argparse.Namespace, threads: int) -> int:
+    """Run the stages, then write and print the results."""
+    from tinyseqkd.reproduce import build_results, check_lines, model_rows, run_stages, write_results
+    from tinyseqkd.reproduce.collect import collect_rows
+    from tinyseqkd.reproduce.progress import LoadSampler
+
+    budget = f", budget {preset.budget_minutes:g} minutes on 2 cores" if preset.budget_minutes else ""
+    print(f"tinyseqkd reproduce: preset {preset.name} ({preset.summary}{budget}) into {out}, {threads} thread(s), "
+          f"{args.jobs} job(s)", flush=True)
+    started = time.monotonic()
+    with LoadSampler() as load:
+        results = run_stages(graph, out, jobs=args.jobs, threads=threads, targets=args.stages,
+                             write=lambda line: print(line, flush=True), echo=not args.quiet)
+    seconds = time.monotonic() - started
+    rows, validations = collect_rows(graph, results, model_rows(preset))
+    meta = {"seed": args.seed, "threads": threads, "jobs": args.jobs, "cpu_count": os.cpu_count(),
+            "seconds_this_run": round(seconds, 1),
+            "seconds_of_all_stages": round(sum(result.seconds for result in results.values()), 1),
+            "stages_run": sum(result.status == "ran" for result in results.values()),
+            "stages_cached": sum(result.status == "cached" for result in results.values()),
+            "load_average_during_run": load.mean_text(), "load_average_at_end": load.last_text()}
+    summary = build_results(rows, preset=preset.name, summary=preset.summary, meta=meta)
+    json_path, markdown_path = write_results(out, summary)
+    print("\nThe paper's claims, checked on our figures (✓ holds, ✗ does not, – not measured):")
+    for line in check_lines(summary):
+        print(f"  {line}")
+    print(f"\nresults: {markdown_path} and {json_path}")
+    if not args.no_plots:
+        from tinyseqkd.reproduce.plots import write_plots
+
+        plots = write_plots(out, rows, summary["labels"], validations)
+        print(plots.skipped or f"plots: {', '.join(str(path) for path in plots.written)}")
+    print(f"this run took {seconds / 60:.1f} minutes ({meta['stages_run']} stage(s) run, {meta['stages_cached']} "
+          f"done earlier); load average {meta['load_average_during_run']} on {os.cpu_count()} cores")
+    return 0
+
+
+def print_stage_list(graph, out: Path, preset) -> None:
+    """``--list``: each stage's state (done, partial, to run), directory, what it is and its estimate."""
+    from tinyseqkd.progress import clock
+    from tinyseqkd.reproduce.store import stage_directory, stage_state
+
+    states = {name: stage_state(stage_directory(out, name, graph.keys[name]), graph.keys[name])
+              for name in graph.order}
+    left = sum(graph[name].estimate_seconds for name in graph.order if states[name] != "done")
+    counts = ", ".join(f"{sum(s == state for s in states.values())} {state}" for state in ("done", "partial",
+                                                                                          "to run"))
+    print(f"preset {preset.name}: {len(graph)} stages in {out} ({counts}); first-guess estimate for the rest "
+          f"{clock(left)} on one job")
+    width = max(len(name) for name in graph.order)
+    for i, name in enumerate(graph.order, 1):
+        stage = graph[name]
+        directory = stage_directory(out, name, graph.keys[name]).relative_to(out)
+        print(f"{i:3d} {name:<{width}}  {states[name]:<7} {directory}  ~{clock(stage.estimate_seconds)}  "
+              f"{stage.description}")
