@@ -42,7 +42,7 @@ def test_the_full_preset_builds_every_row_of_table_1_the_pruning_sweep_and_an_ev
 def test_the_quick_preset_runs_end_to_end_on_fake_stages_and_a_second_run_skips_everything(tmp_path):
     calls = Calls()
     graph = StageGraph(build_stages(QUICK, fake_runs(calls)))
-    assert "distill-kbest" not in graph.order  # no Seq-Inter row in the quick preset
+    assert {"distill-beam", "distill-kbest", "seq-kd-seq-inter", "prune-class-blind-80"} <= set(graph.order)
     run_stages(graph, tmp_path, write=lambda line: None)
     assert calls.started == graph.order
     again = Calls()

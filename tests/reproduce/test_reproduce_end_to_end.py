@@ -20,6 +20,10 @@ from tinyseqkd.reproduce.results import build_results, render_markdown, write_re
 from tinyseqkd.reproduce.runner import run_stages
 from tinyseqkd.reproduce.stages import StageGraph
 
+# The rows the made-up figures of test_results_tables cover (the quick preset's rows, without Seq-Inter).
+SMALL = dataclasses.replace(QUICK, rows=("teacher", "baseline", "word-kd", "seq-kd"),
+                            pruning=(("class-blind", 0.8),), beam_sweep=())
+
 pytestmark = pytest.mark.ch11_reproduce
 
 
@@ -42,18 +46,18 @@ def fake_runs(calls):
     return {"train": train, "distill": simple_run(calls), "prune": train, "evaluate": evaluate}
 
 
-def test_quick_preset_to_results_md(tmp_path):
+def test_a_preset_to_results_md(tmp_path):
     calls = Calls()
-    graph = StageGraph(build_stages(QUICK, fake_runs(calls)))
+    graph = StageGraph(build_stages(SMALL, fake_runs(calls)))
     results = run_stages(graph, tmp_path, write=lambda line: None)
     assert calls.started == graph.order
-    rows, validations = collect_rows(graph, results, model_rows(QUICK))
+    rows, validations = collect_rows(graph, results, model_rows(SMALL))
     assert list(rows) == ["teacher", "baseline", "word-kd", "seq-kd", "prune-class-blind-80"]
     assert rows["prune-class-blind-80"]["pruned_from"] == "seq-kd" and rows["prune-class-blind-80"]["ratio"] == 0.8
     assert rows["seq-kd"]["training_seconds"] == results["seq-kd"].seconds
     assert set(validations) == set(rows)
 
-    summary = build_results(rows, preset="quick", summary=QUICK.summary)
+    summary = build_results(rows, preset="quick", summary=SMALL.summary)
     json_path, markdown_path = write_results(tmp_path, summary)
     text = markdown_path.read_text()
     assert "| Seq-KD | 21.3 | 21.5 | 0.2 | 31.0 | 6.40% | 2.10% | 18.9 | 19.0 | 0.1 | 22.7 | 16.9% |" in text
@@ -62,15 +66,15 @@ def test_quick_preset_to_results_md(tmp_path):
     assert plots.skipped or len(plots.written) == 5
 
     again = Calls()
-    graph = StageGraph(build_stages(QUICK, fake_runs(again)))
+    graph = StageGraph(build_stages(SMALL, fake_runs(again)))
     rerun = run_stages(graph, tmp_path, write=lambda line: None)
     assert again.started == []
-    assert render_markdown(build_results(collect_rows(graph, rerun, model_rows(QUICK))[0], preset="quick",
-                                         summary=QUICK.summary, versions=summary["versions"])) == text
+    assert render_markdown(build_results(collect_rows(graph, rerun, model_rows(SMALL))[0], preset="quick",
+                                         summary=SMALL.summary, versions=summary["versions"])) == text
 
 
 def test_a_beam_sweep_is_collected_per_row(tmp_path):
-    preset = dataclasses.replace(QUICK, beam_sweep=(2, 10))
+    preset = dataclasses.replace(SMALL, beam_sweep=(2, 10))
     graph = StageGraph(build_stages(preset, fake_runs(Calls())))
     rows, _ = collect_rows(graph, run_stages(graph, tmp_path, write=lambda line: None), model_rows(preset))
     assert rows["baseline"]["bleu_by_beam"] == {"2": 22.0, "10": 30.0}

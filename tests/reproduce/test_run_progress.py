@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tinyseqkd.reproduce.progress import Estimates, choose_starts
 
 pytestmark = pytest.mark.ch11_reproduce

@@ -37,10 +37,11 @@ def add_parser(subparsers) -> None:
                         help="quick (minutes, the default), classroom (within an hour) or full (hours)")
     parser.add_argument("--out", metavar="DIR", help="output directory (default: runs/reproduce-PRESET)")
     parser.add_argument("--seed", type=int, default=None, metavar="N",
-                        help="train.seed of every training run (and the synthetic task's data); default: the "
-                             "preset's")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="stages run side by side, each with threads // N threads (default 1)")
+                        help="train.seed of every training run (and a synthetic task's data); default: the "
+                             "preset's (1)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="stages run side by side, each with threads // N threads (default: the preset's, at "
+                             "most the threads; quick: 2)")
     parser.add_argument("--stages", nargs="+", metavar="NAME", help="run only these stages and the ones they need")
     parser.add_argument("--list", action="store_true", help="list the stages and their state; run nothing")
     parser.add_argument("--quiet", action="store_true", help="stage lines only, the commands' output in log.txt")
@@ -59,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     preset = get_preset(args.preset)
     if args.seed is not None:
         preset = with_seed(preset, args.seed)
-    out = Path(args.out or f"runs/reproduce-{preset.name}" + (f"-seed{args.seed}" if args.seed is not None else ""))
+    default_seed = preset.seed == get_preset(args.preset).seed
+    out = Path(args.out or f"runs/reproduce-{preset.name}" + ("" if default_seed else f"-seed{args.seed}"))
     graph = StageGraph(build_stages(preset, COMMAND_RUNS))
     if args.stages:
         graph.upstream(args.stages)  # an unknown name is an error before anything runs
@@ -67,10 +69,11 @@ def run(args: argparse.Namespace) -> int:
         print_stage_list(graph, out, preset)
         return 0
     threads = threads_in_force() or args.threads or 1  # cli.main applied --threads (default: the idle cores)
-    return reproduce(graph, out, preset, args, threads)
+    jobs = args.jobs or min(preset.jobs, threads)
+    return reproduce(graph, out, preset, args, threads, jobs)
 
 
-def reproduce(graph, out: Path, preset, args: argparse.Namespace, threads: int) -> int:
+def reproduce(graph, out: Path, preset, args: argparse.Namespace, threads: int, jobs: int) -> int:
     """Run the stages, then write and print the results."""
     from tinyseqkd.reproduce import build_results, check_lines, model_rows, run_stages, write_results
     from tinyseqkd.reproduce.collect import collect_rows
@@ -78,20 +81,20 @@ def reproduce(graph, out: Path, preset, args: argparse.Namespace, threads: int) 
 
     budget = f", budget {preset.budget_minutes:g} minutes on 2 cores" if preset.budget_minutes else ""
     print(f"tinyseqkd reproduce: preset {preset.name} ({preset.summary}{budget}) into {out}, {threads} thread(s), "
-          f"{args.jobs} job(s)", flush=True)
+          f"{jobs} job(s)", flush=True)
     started = time.monotonic()
     with LoadSampler() as load:
-        results = run_stages(graph, out, jobs=args.jobs, threads=threads, targets=args.stages,
+        results = run_stages(graph, out, jobs=jobs, threads=threads, targets=args.stages,
                              write=lambda line: print(line, flush=True), echo=not args.quiet)
     seconds = time.monotonic() - started
     rows, validations = collect_rows(graph, results, model_rows(preset))
-    meta = {"seed": args.seed, "threads": threads, "jobs": args.jobs, "cpu_count": os.cpu_count(),
+    meta = {"seed": preset.seed, "threads": threads, "jobs": jobs, "cpu_count": os.cpu_count(),
             "seconds_this_run": round(seconds, 1),
             "seconds_of_all_stages": round(sum(result.seconds for result in results.values()), 1),
             "stages_run": sum(result.status == "ran" for result in results.values()),
             "stages_cached": sum(result.status == "cached" for result in results.values()),
             "load_average_during_run": load.mean_text(), "load_average_at_end": load.last_text()}
-    summary = build_results(rows, preset=preset.name, summary=preset.summary, meta=meta)
+    summary = build_results(rows, preset=preset.name, summary=preset.summary, meta=meta, notes=preset.notes)
     json_path, markdown_path = write_results(out, summary)
     print("\nThe paper's claims, checked on our figures (✓ holds, ✗ does not, – not measured):")
     for line in check_lines(summary):

@@ -94,7 +94,8 @@ def _train_stage(row: str, preset: Preset, stage) -> Stage:
     """The ``train`` stage of one row of Table 1 (its recipe in :data:`RECIPES`)."""
     base, targets, word_kd, init = RECIPES[row]
     model = preset.teacher if base == "teacher" else preset.student
-    overrides = {**{f"data.{key}": value for key, value in preset.data.items()}, **model.overrides}
+    overrides = {**{f"data.{key}": value for key, value in preset.data.items()}, "train.seed": preset.seed,
+                 **model.overrides}
     inputs = {} if row == "teacher" else {"pipeline": "teacher"}
     options = {"config": model.config, "targets": targets, "objective": "word-kd" if word_kd else "nll"}
     if word_kd:

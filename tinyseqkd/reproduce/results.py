@@ -31,13 +31,14 @@ MISSING = "–"
 
 
 def build_results(rows: dict, *, preset: str, summary: str = "", versions: dict | None = None,
-                  meta: dict | None = None) -> dict:
+                  meta: dict | None = None, notes=()) -> dict:
     """Everything results.json holds: our rows (in Table 1's order, pruned rows last), deltas, checks, the paper's
-    numbers, the signatures and versions, and ``meta`` (e.g. threads, jobs, total seconds)."""
+    numbers, the signatures and versions, ``meta`` (e.g. threads, jobs, total seconds) and the preset's ``notes``
+    (what its checks can and cannot show)."""
     order = [row for row in TABLE_ROWS if row in rows] + [row for row in rows if row not in TABLE_ROWS]
     rows = {row: rows[row] for row in order}
     return {
-        "preset": preset, "summary": summary, "rows": rows,
+        "preset": preset, "summary": summary, "notes": list(notes), "rows": rows,
         "labels": {row: paper.row_label(row, figures) for row, figures in rows.items()},
         "deltas": findings.deltas(rows), "checks": findings.checks(rows),
         "paper": {"table_1": {row: asdict(values) for row, values in paper.TABLE_1.items()},
@@ -96,7 +97,10 @@ def render_markdown(results: dict) -> str:
     if pruned:
         parts += ["## Pruning (Sec. 5.2)", _pruning(rows, labels, pruned)]
     parts += ["## Deltas", _deltas(results["deltas"]), "## The paper's claims, checked on our figures",
-              "\n".join(f"- {line}" for line in check_lines(results)), "## Measured with", _provenance(results)]
+              "\n".join(f"- {line}" for line in check_lines(results))]
+    if results.get("notes"):
+        parts += ["## Reading this preset's checks", "\n".join(f"- {note}" for note in results["notes"])]
+    parts += ["## Measured with", _provenance(results)]
     return "\n\n".join(parts) + "\n"
 
 
