@@ -82,3 +82,16 @@ def test_every_training_setting_of_every_preset_is_a_valid_config_key():
             if stage.options["command"] == "prune":  # retraining keys are [train] keys
                 load_config(preset.student.config, [f"--{key}={value}"
                                                     for key, value in stage.options["retrain"].items()])
+
+
+def test_the_readme_quick_start_runs_the_quick_preset_within_its_budget():
+    from pathlib import Path
+
+    from tinyseqkd.cli import build_parser
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = block.splitlines()
+    assert len(lines) == 2 and lines[0] == "python -m pip install . && tinyseqkd reproduce --preset quick"
+    args = build_parser().parse_args(lines[0].split("&& tinyseqkd ")[1].split())
+    assert get_preset(args.preset) is QUICK and QUICK.budget_minutes <= 5

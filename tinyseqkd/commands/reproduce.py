@@ -126,5 +126,5 @@ def print_stage_list(graph, out: Path, preset) -> None:
     for i, name in enumerate(graph.order, 1):
         stage = graph[name]
         directory = stage_directory(out, name, graph.keys[name]).relative_to(out)
-        print(f"{i:3d} {name:<{width}}  {states[name]:<7} {directory}  ~{clock(stage.estimate_seconds)}  "
-              f"{stage.description}")
+        print(f"{i:3d} {name:<{width}}  {states[name]:<7} ~{clock(stage.estimate_seconds):>7}  {stage.description}"
+              f"  [{directory}]")
