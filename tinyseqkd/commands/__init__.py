@@ -1,5 +1,5 @@
-"""The command line's subcommands, one module each: ``train``, ``data``, ``distill``, ``translate``, ``evaluate``,
-``prune`` (its sweep's table in ``prune_sweep.py``), ``quickstart``.
+"""The command line's subcommands, one module each: ``reproduce``, ``train``, ``data``, ``distill``, ``translate``,
+``evaluate``, ``prune`` (its sweep's table in ``prune_sweep.py``), ``quickstart``.
 
 Each module has ``add_parser(subparsers)``, which registers the subcommand and its options (``set_defaults(run=
 run)``), and ``run(args)``, which does the job by calling the library and prints, writes files and returns the

@@ -120,8 +120,8 @@ def print_stage_list(graph, out: Path, preset) -> None:
     left = sum(graph[name].estimate_seconds for name in graph.order if states[name] != "done")
     counts = ", ".join(f"{sum(s == state for s in states.values())} {state}" for state in ("done", "partial",
                                                                                           "to run"))
-    print(f"preset {preset.name}: {len(graph)} stages in {out} ({counts}); first-guess estimate for the rest "
-          f"{clock(left)} on one job")
+    print(f"preset {preset.name}: {len(graph)} stages in {out} ({counts}); the preset's estimate for the rest "
+          f"{clock(left)} with one job")
     width = max(len(name) for name in graph.order)
     for i, name in enumerate(graph.order, 1):
         stage = graph[name]

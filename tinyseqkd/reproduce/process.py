@@ -22,7 +22,8 @@ import shlex
 import signal
 import subprocess
 import threading
-from pathlib import Path
+
+from tinyseqkd.textfiles import open_atomically
 
 TAIL_LINES = 20  # lines kept for the failure message
 STOP_GRACE_SECONDS = 60.0  # after SIGINT, how long a command may take to save its work before it is killed
@@ -49,22 +50,18 @@ def run_command(argv: list[str], *, on_line=lambda line: None, stop: threading.E
     if stop is not None and stop.is_set():  # the run is stopping: do not start another command
         raise KeyboardInterrupt(f"{shlex.join(argv)} was not started: the run is stopping")
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    capture = Path(stdout_to).with_name(f".{Path(stdout_to).name}.partial") if stdout_to else None
-    with open(capture, "w", encoding="utf-8") if capture else contextlib.nullcontext() as output:
+    # stdout_to appears only when the command succeeds: an error raised inside the block discards the file.
+    with open_atomically(stdout_to) if stdout_to else contextlib.nullcontext() as output:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=output or subprocess.PIPE,
                                    stderr=subprocess.PIPE if output else subprocess.STDOUT,
                                    text=True, encoding="utf-8", errors="replace", env=environment, cwd=cwd)
         lines = process.stderr if output else process.stdout
         status, stopped, tail = _follow(process, lines, on_line, stop, stop_grace_seconds)
-    if status == 0:
-        if capture:
-            os.replace(capture, stdout_to)
-        return
-    if capture:
-        capture.unlink(missing_ok=True)
-    if stopped or status in (130, -signal.SIGINT):  # asked to stop (by us or Ctrl-C), it stopped before the end
-        raise KeyboardInterrupt(f"{shlex.join(argv)} was interrupted")
-    raise CommandFailed(argv, status, tail)
+        if status == 0:
+            return
+        if stopped or status in (130, -signal.SIGINT):  # asked to stop (by us or Ctrl-C), it stopped before the end
+            raise KeyboardInterrupt(f"{shlex.join(argv)} was interrupted")
+        raise CommandFailed(argv, status, tail)
 
 
 def _follow(process, lines, on_line, stop, grace: float) -> tuple[int, bool, list[str]]:
