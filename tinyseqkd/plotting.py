@@ -52,7 +52,7 @@ def plot_attention(weights: np.ndarray, src_pieces: list[str], out_pieces: list[
     if title:
         axes.set_title(title, fontsize="small", pad=8)
     figure.colorbar(image, ax=axes, fraction=0.04)
-    return _save(plt, figure, path)
+    return save_png(plt, figure, path)
 
 
 def plot_bleu_by_sparsity(curves: dict[str, list[tuple[float, float]]], path, title: str = "",
@@ -66,10 +66,10 @@ def plot_bleu_by_sparsity(curves: dict[str, list[tuple[float, float]]], path, ti
     axes.set(xlabel="weights pruned, %", ylabel=ylabel, title=title or "BLEU after pruning and retraining")
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small")
-    return _save(plt, figure, path)
+    return save_png(plt, figure, path)
 
 
-def _save(plt, figure, path) -> Path:
+def save_png(plt, figure, path) -> Path:
     """Write ``figure`` as a PNG through the atomic writer (never half a picture) and close it."""
     figure.tight_layout()
     path = Path(path)

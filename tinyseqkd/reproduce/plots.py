@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinyseqkd.plotting import save_png
 from tinyseqkd.reproduce.findings import pruned_rows
-from tinyseqkd.textfiles import open_atomically, read_lines
+from tinyseqkd.textfiles import read_lines
 
 INSTALL_HINT = 'pip install "tinyseqkd[tutorials]"'
 VALIDATION_COLUMNS = ("step", "epoch", "ppl", "bleu", "lr", "train_seconds", "best")
@@ -87,7 +88,7 @@ def write_plots(out, rows: dict, labels: dict, validations: dict) -> PlotReport:
                        ("speed_vs_bleu.png", _speed_vs_bleu)):
         figure = draw(plt, rows, labels, validations)
         if figure is not None:
-            report.written.append(_save(plt, figure, Path(out) / name))
+            report.written.append(save_png(plt, figure, Path(out) / name))
     return report
 
 
@@ -161,14 +162,3 @@ def _speed_vs_bleu(plt, rows, labels, validations):
     axes.set(xlabel="source words / second", ylabel="test BLEU", title="speed and quality (● greedy, ■ beam 5)")
     axes.legend(fontsize="x-small")
     return figure
-
-
-def _save(plt, figure, path: Path) -> Path:
-    """The figure as a PNG file, written atomically: never half a picture."""
-    figure.tight_layout()
-    try:
-        with open_atomically(path, binary=True) as file:
-            figure.savefig(file, format="png", dpi=100)
-    finally:
-        plt.close(figure)
-    return path
