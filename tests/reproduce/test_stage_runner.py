@@ -163,6 +163,7 @@ def test_two_jobs_run_independent_stages_side_by_side_and_exclusive_stages_alone
     run(small_graph(calls, run_for=runs), tmp_path, lines, jobs=2, threads=4)
     assert set(calls.started) == set(ALL)
     assert crowded == []  # an evaluation (exclusive) never ran beside another stage
+    assert "[1/7 teacher] working on teacher with 4 thread(s)" in lines  # nothing can run beside it: all of them
     assert "[3/7 baseline] working on baseline with 2 thread(s)" in lines  # 4 threads // 2 jobs
     assert "[7/7 eval-seq-kd] working on eval-seq-kd with 4 thread(s)" in lines  # exclusive: all of them
 

@@ -9,7 +9,8 @@
 
 With ``jobs > 1`` up to that many stages whose inputs are finished run side by side, in threads (real stages are
 child processes, see :mod:`tinyseqkd.reproduce.process`), each given ``threads // jobs`` CPU threads; an
-``exclusive`` stage (an evaluation that times decoding, Kim & Rush Sec. 5.1) runs alone, with all of them.
+``exclusive`` stage (an evaluation that times decoding, Kim & Rush Sec. 5.1) runs alone, with all of them, and so
+does a stage that nothing else can run beside (the teacher, which every other stage needs).
 
 A stage that fails stops the run: the stages running beside it are interrupted (they keep their partial work) and
 :class:`StageFailed` names the stage and its log file. Ctrl-C does the same and raises ``KeyboardInterrupt``.
@@ -133,9 +134,12 @@ class _Run:
                 while waiting or running:
                     if failure is None and not interrupted:
                         ready = [n for n in waiting if all(d in self.results for d in self.graph[n].dependencies)]
+                        # Nothing running and one stage ready: no other stage can become ready before it ends
+                        # (stages become ready only when a running one finishes), so it may use every thread.
+                        alone = not running and len(ready) == 1
                         for name in choose_starts(ready, len(running), self.jobs, lambda n: self.graph[n].exclusive):
                             waiting.remove(name)
-                            running[pool.submit(self._run_one, self._prepare(name))] = name
+                            running[pool.submit(self._run_one, self._prepare(name, alone))] = name
                     if not running:
                         break
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -164,13 +168,14 @@ class _Run:
                             "finished stages are kept")
             raise KeyboardInterrupt
 
-    def _prepare(self, name: str) -> StageContext:
-        """Main thread: the stage's directory, its ``stage.json`` and its context."""
+    def _prepare(self, name: str, alone: bool = False) -> StageContext:
+        """Main thread: the stage's directory, its ``stage.json`` and its context (``alone``: no other stage can
+        run beside it, so it gets every thread)."""
         stage, directory = self.graph[name], self.directories[name]
         partial = holds_partial_work(directory)
         inputs = {role: self.directories[needed] for role, needed in stage.inputs.items()}
         attempt = mark_started(directory, stage, self.graph.keys[name], inputs)
-        threads = self.threads if stage.exclusive else max(1, self.threads // self.jobs)
+        threads = self.threads if stage.exclusive or alone else max(1, self.threads // self.jobs)
         self.status[name], self.clocks[name] = "running", Stopwatch()
         self.report.started(name, directory, partial, self.estimates.of(name), self.eta())
         return StageContext(name, stage.options, directory, inputs, partial, attempt, threads, self.stop,
