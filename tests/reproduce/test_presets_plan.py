@@ -36,7 +36,17 @@ def test_the_full_preset_builds_every_row_of_table_1_the_pruning_sweep_and_an_ev
     assert graph["distill-kbest"].options == {"command": "distill", "beam": 35, "nbest": 35, "select": "bleu"}
     assert graph["prune-class-blind-80"].inputs == {"model": "seq-kd-seq-inter"}
     assert graph["eval-prune-class-blind-80"].exclusive and not graph["seq-kd"].exclusive
-    assert graph["eval-seq-kd"].options["beam_sweep"] == [1, 2, 3, 5, 10]
+    assert graph["eval-seq-kd"].options["beam_sweep"] == [10]
+
+
+def test_every_classroom_stage_is_the_same_stage_as_the_full_presets_but_its_own_pruning():
+    """The classroom preset's results are reused by a full run into the same --out (the same keys)."""
+    full = StageGraph(build_stages(FULL, fake_runs(Calls()))).keys
+    classroom = StageGraph(build_stages(get_preset("classroom"), fake_runs(Calls()))).keys
+    own = {"prune-class-blind-80", "eval-prune-class-blind-80"}  # it prunes the Seq-KD student, not Seq-Inter's
+    assert set(classroom) - own < set(full)
+    assert all(classroom[name] == full[name] for name in set(classroom) - own)
+    assert all(classroom[name] != full[name] for name in own)
 
 
 def test_the_quick_preset_runs_end_to_end_on_fake_stages_and_a_second_run_skips_everything(tmp_path):
