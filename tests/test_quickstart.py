@@ -1,5 +1,5 @@
-"""The README's first command, ``tinyseqkd quickstart``, end to end on the embedded corpus (a few seconds of
-training)."""
+"""``tinyseqkd quickstart`` (train, evaluate and translate with one small model; the README's "What you can do"),
+end to end on the embedded corpus with a few seconds of training."""
 
 from tinyseqkd.cli import main
 

@@ -9,6 +9,7 @@ shows them; each registers its own options (``add_parser``) and does its job (``
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from tinyseqkd import __version__
@@ -51,6 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tinyseqkd: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (``tinyseqkd reproduce --list | head``): not an
+        _silence_stdout()     # error of ours; stop quietly, as the Unix tools do
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that flushing it at exit does not raise the same error again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":
