@@ -84,7 +84,7 @@ def ours(model_args: dict, batches, profile: bool) -> list[float]:
 
     def update(arrays):
         optimizer.zero_grad()
-        loss, _ = model.loss(SimpleNamespace(**arrays))
+        loss = model.loss(SimpleNamespace(**arrays))
         loss.backward()
         clip_grad_norm(optimizer.params.values(), 5.0)
         optimizer.step()

@@ -40,7 +40,7 @@ def perplexity(model, src_ids, tgt_ids, batch_size: int = 64, batch_by: str = "s
     total_nll, total_tokens = 0.0, 0
     with evaluation_mode(model):
         for batch in make_batches(src_ids, tgt_ids, batch_size=batch_size, batch_by=batch_by, rng=None):
-            loss, _ = model.loss(batch)
+            loss = model.loss(batch)
             total_nll += loss.item() * batch.n_tgt_tokens
             total_tokens += batch.n_tgt_tokens
     return math.exp(total_nll / max(total_tokens, 1))

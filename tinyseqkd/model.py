@@ -20,7 +20,8 @@ h̃_{j-1} W_feed`` — the same numbers, but during teacher forcing every step's
 one large matrix product instead of T small ones (``decoder.layers.0.W_ih`` is W_emb, ``input_feed.weight`` W_feed).
 
 The teacher-forced :meth:`Seq2Seq.forward` returns the full log-probabilities (batch × length × vocabulary):
-word-level distillation needs them, not only the gold words' entries. Decoding reuses :meth:`Seq2Seq.encode` and
+word-level distillation needs them, not only the gold words' entries. The plain NLL (:meth:`Seq2Seq.loss`) needs
+only the gold words', and computes it slice by slice without keeping those arrays. Decoding reuses :meth:`Seq2Seq.encode` and
 :meth:`Seq2Seq.decode_step`, the same code that training runs.
 """
 
@@ -31,8 +32,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from tinyseqkd.autograd import Tensor, concat, stack, unbind
-from tinyseqkd.autograd import functional as F
-from tinyseqkd.autograd.fused import log_softmax
+from tinyseqkd.autograd.fused import log_softmax, output_layer_nll
 from tinyseqkd.config import ModelConfig
 from tinyseqkd.data.vocab import PAD
 from tinyseqkd.kernels.attention import length_mask
@@ -128,8 +128,8 @@ class Seq2Seq(Module):
         return log_softmax(self.generator(h_tilde))
 
     # ------------------------------------------------------------------ teacher forcing
-    def forward(self, src, src_lengths, tgt_in) -> Tensor:
-        """Teacher-forced log-probabilities. tgt_in: (B, T) = <s> y_1 … y_{T-1} → (B, T, V)."""
+    def attentional_states(self, src, src_lengths, tgt_in) -> Tensor:
+        """Teacher-forced h̃_1..h̃_T. tgt_in: (B, T) = <s> y_1 … y_{T-1} → (B, T, H)."""
         encoded = self.encode(src, src_lengths)
         B, T = tgt_in.shape
         embedding_gates = unbind(self.embedding_gates(tgt_in), axis=1)  # T × (B, 4H), one matrix product
@@ -138,10 +138,20 @@ class Seq2Seq(Module):
         for j in range(T):
             h_tilde, states, _ = self.decode_step(tgt_in[:, j], h_tilde, states, encoded, embedding_gates[j])
             outputs.append(h_tilde)
-        return self.log_probs(stack(outputs, axis=1))
+        return stack(outputs, axis=1)
 
-    def loss(self, batch) -> tuple[Tensor, Tensor]:
-        """Mean negative log-likelihood per target token of a :class:`~tinyseqkd.data.batching.Batch`, and the
-        full log-probabilities (so that a distillation loss can be added without a second forward pass)."""
-        log_probs = self(batch.src, batch.src_lengths, batch.tgt_in)
-        return F.nll_loss(log_probs, batch.tgt_out, pad_index=PAD), log_probs
+    def forward(self, src, src_lengths, tgt_in) -> Tensor:
+        """Teacher-forced log-probabilities. tgt_in: (B, T) = <s> y_1 … y_{T-1} → (B, T, V)."""
+        return self.log_probs(self.attentional_states(src, src_lengths, tgt_in))
+
+    def loss(self, batch) -> Tensor:
+        """Mean negative log-likelihood per target token of a :class:`~tinyseqkd.data.batching.Batch` (Sec. 2.1).
+
+        The same number as ``F.nll_loss(self(batch.src, batch.src_lengths, batch.tgt_in), batch.tgt_out)``, with
+        the output layer, the log-softmax and the NLL fused into one node (``fused.output_layer_nll``), so that
+        the batch × length × vocabulary arrays are never all kept: the largest part of a step's memory.
+        """
+        h_tilde = self.attentional_states(batch.src, batch.src_lengths, batch.tgt_in)
+        mask = (batch.tgt_out != PAD).astype(h_tilde.dtype)
+        weights = mask / max(float(mask.sum()), 1.0)
+        return output_layer_nll(h_tilde, self.generator.weight, self.generator.bias, batch.tgt_out, weights)

@@ -29,7 +29,7 @@ def nll_objective(model, batch):
     Returns (loss, nll): the loss to differentiate (a Tensor) and the NLL (a float, for the progress line), both
     means per target token, as every objective's; the trainer normalises the loss (module docstring).
     """
-    loss, _ = model.loss(batch)
+    loss = model.loss(batch)
     return loss, loss.item()
 
 

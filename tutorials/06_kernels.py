@@ -117,7 +117,7 @@ batch = make_batches(sentences, sentences, batch_size=32)[0]
 
 def training_step():
     model.zero_grad()
-    loss, _ = model.loss(batch)
+    loss = model.loss(batch)
     loss.backward()
     return loss.item(), {name: p.grad.copy() for name, p in model.named_parameters()}
 

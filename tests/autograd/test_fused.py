@@ -26,6 +26,48 @@ def test_fused_log_softmax_equals_the_composed_one_and_passes_gradcheck(dtype, r
     assert gradcheck(log_softmax, x.astype(np.float64))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_fused_output_layer_loss_equals_affine_log_softmax_nll_composed(dtype, rng, monkeypatch):
+    """Loss and every gradient, in slices of 3 rows (so that slicing is exercised) and with padded positions."""
+    import tinyseqkd.autograd.fused as fused
+
+    monkeypatch.setattr(fused, "SLICE_BYTES", 3 * 4 * 11)  # 3 rows of 11 scores per slice
+    h0, W0, b0 = (rng.standard_normal(shape) for shape in ((2, 4, 5), (5, 11), (11,)))
+    targets = rng.integers(0, 11, size=(2, 4))
+    mask = np.array([[1, 1, 1, 0], [1, 1, 0, 0]], dtype)
+    weights = mask / mask.sum()
+
+    def leaves():
+        return [Tensor(a, dtype=dtype, requires_grad=True) for a in (h0, W0, b0)]
+
+    fused_leaves, composed_leaves = leaves(), leaves()
+    fused_loss = fused.output_layer_nll(*fused_leaves, targets, weights)
+    per_position = F.nll_loss(log_softmax(fused.affine(*composed_leaves)), targets, pad_index=None,
+                              reduction="none")
+    composed_loss = (per_position * weights).sum()
+    (fused_loss * 2.0).backward()
+    (composed_loss * 2.0).backward()
+    tol = dict(rtol=2e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused_loss.data, composed_loss.data, **tol)
+    for ours, reference in zip(fused_leaves, composed_leaves):
+        np.testing.assert_allclose(ours.grad, reference.grad, **tol)
+    assert np.all(fused_leaves[0].grad[1, 2:] == 0)  # padded positions pass no gradient back
+
+    assert gradcheck(lambda h, W, b: fused.output_layer_nll(h, W, b, targets, weights), h0, W0, b0)
+
+
+def test_the_fused_output_layer_loss_computes_no_gradient_without_a_graph(rng):
+    from tinyseqkd.autograd import no_grad
+    from tinyseqkd.autograd.fused import output_layer_nll
+
+    h, W, b = (Tensor(rng.standard_normal(shape), requires_grad=True) for shape in ((3, 4), (4, 6), (6,)))
+    with no_grad():
+        loss = output_layer_nll(h, W, b, np.array([0, 5, 2]), np.full(3, 1 / 3))
+    expected = F.nll_loss(log_softmax(h @ W + b), np.array([0, 5, 2]), pad_index=None)
+    np.testing.assert_allclose(loss.data, expected.data, rtol=1e-6)
+    assert loss.requires_grad is False
+
+
 def test_there_is_one_log_softmax():
     assert F.log_softmax is log_softmax
     with pytest.raises(ValueError, match="last axis"):

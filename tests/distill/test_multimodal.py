@@ -37,7 +37,7 @@ def _train(pipeline, src_ids, tgt_ids, hidden, steps, seed):
     while step < steps:
         for batch in make_batches(src_ids, tgt_ids, batch_size=32, rng=rng)[:steps - step]:
             optimizer.zero_grad()
-            loss, _ = model.loss(batch)
+            loss = model.loss(batch)
             loss.backward()
             clip_grad_norm(optimizer.params.values(), 5.0)
             optimizer.step()

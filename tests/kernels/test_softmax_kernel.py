@@ -9,6 +9,8 @@ from tinyseqkd.kernels.softmax import (
     log_softmax_backward_numpy,
     log_softmax_forward_kernel,
     log_softmax_forward_numpy,
+    nll_rows_kernel,
+    nll_rows_numpy,
 )
 
 pytestmark = [pytest.mark.ch04_model, pytest.mark.ch06_kernels]
@@ -43,3 +45,19 @@ def test_a_nan_score_stays_visible(rng):
     y = np.empty_like(x)
     log_softmax_forward_kernel(x, y)
     assert np.all(np.isfinite(y[0])) and np.isnan(y[1]).any()
+
+
+def test_the_nll_kernel_equals_its_numpy_twin_and_writes_the_gradient_over_the_scores(rng):
+    x = (rng.standard_normal((23, 501)) * 4).astype(np.float32)
+    x[1, 7] = 60.0  # a row dominated by one entry
+    targets = rng.integers(0, 501, size=23)
+    weights = rng.uniform(0.1, 1.0, size=23).astype(np.float32)
+    weights[[0, 5]] = 0.0  # padded positions
+    losses_expected, grad_expected = nll_rows_numpy(x.astype(np.float64), targets, weights.astype(np.float64))
+    for with_gradient in (False, True):
+        scores, losses = x.copy(), np.empty(23, np.float32)
+        nll_rows_kernel(scores, targets, weights, losses, with_gradient)
+        np.testing.assert_allclose(losses, losses_expected, rtol=1e-5, atol=1e-6)
+        assert np.array_equal(scores, x) != with_gradient  # the gradient, when asked for, replaces the scores
+    np.testing.assert_allclose(scores, grad_expected, rtol=1e-5, atol=1e-6)
+    assert np.all(scores[[0, 5]] == 0.0) and losses[0] == 0.0

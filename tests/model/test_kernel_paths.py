@@ -1,6 +1,8 @@
 """The whole model on the numba kernels and on their numpy twins: the same loss, every parameter's gradient, the
 same greedy output and the same beam n-best lists with their scores (to float32 precision)."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ SRC = np.array([[4, 5, 6, 7, 2], [3, 0, 0, 0, 0], [6, 8, 9, 0, 0]])
 SRC_LENGTHS = np.array([5, 1, 3])
 TGT_IN = np.array([[2, 4, 5, 9, 6], [2, 3, 0, 0, 0], [2, 5, 5, 7, 0]])
 TGT_OUT = np.array([[4, 5, 9, 6, 3], [3, 3, 0, 0, 0], [5, 5, 7, 3, 0]])
+BATCH = SimpleNamespace(src=SRC, src_lengths=SRC_LENGTHS, tgt_in=TGT_IN, tgt_out=TGT_OUT)
 
 
 def small_model(seed: int) -> Seq2Seq:
@@ -24,11 +27,16 @@ def small_model(seed: int) -> Seq2Seq:
 
 
 def everything(model: Seq2Seq):
-    """Loss, the gradient of every parameter, greedy outputs and the beam n-best lists of one small batch."""
-    model.train().zero_grad()
-    loss = F.nll_loss(model(SRC, SRC_LENGTHS, TGT_IN), TGT_OUT)
-    loss.backward()
-    grads = {name: p.grad.copy() for name, p in model.named_parameters()}
+    """Loss, the gradient of every parameter (from the fused training loss, and from the log-probabilities that
+    Word-KD differentiates), greedy outputs and the beam n-best lists of one small batch."""
+    model.train()
+    grads = {}
+    for kind, loss_of in (("fused", lambda: model.loss(BATCH)),
+                          ("log_probs", lambda: F.nll_loss(model(SRC, SRC_LENGTHS, TGT_IN), TGT_OUT))):
+        model.zero_grad()
+        loss = loss_of()
+        loss.backward()
+        grads.update({f"{kind} {name}": p.grad.copy() for name, p in model.named_parameters()})
     greedy = [ids.tolist() for ids in greedy_decode(model, SRC, SRC_LENGTHS)]
     nbest = beam_search(model, SRC, SRC_LENGTHS, beam_size=4, n_best=3, length_penalty=0.6)
     return loss.item(), grads, greedy, nbest

@@ -29,6 +29,29 @@ def test_whole_model_gradcheck_on_a_padded_batch():
     assert gradcheck_module(model, loss, max_entries=12, atol=1e-7, rtol=1e-4)
 
 
+def test_whole_model_gradcheck_of_the_fused_training_loss():
+    from types import SimpleNamespace
+
+    model = tiny_model()
+    batch = SimpleNamespace(src=SRC, src_lengths=SRC_LENGTHS, tgt_in=TGT_IN, tgt_out=TGT_OUT)
+    assert gradcheck_module(model, lambda: model.loss(batch), max_entries=12, atol=1e-7, rtol=1e-4)
+
+
+def test_the_training_loss_is_the_mean_nll_of_the_log_probabilities_with_the_same_gradients():
+    """model.loss (the output layer, log-softmax and NLL fused) against F.nll_loss(model(...)) composed."""
+    from types import SimpleNamespace
+
+    batch = SimpleNamespace(src=SRC, src_lengths=SRC_LENGTHS, tgt_in=TGT_IN, tgt_out=TGT_OUT)
+    fused, composed = tiny_model(), tiny_model()
+    fused_loss = fused.loss(batch)
+    composed_loss = F.nll_loss(composed(SRC, SRC_LENGTHS, TGT_IN), TGT_OUT)
+    fused_loss.backward()
+    composed_loss.backward()
+    assert fused_loss.item() == pytest.approx(composed_loss.item(), rel=1e-6)
+    for (name, ours), (_, reference) in zip(fused.named_parameters(), composed.named_parameters()):
+        np.testing.assert_allclose(ours.grad, reference.grad, rtol=1e-4, atol=1e-7, err_msg=name)
+
+
 def test_log_probabilities_are_normalised_over_the_vocabulary():
     log_probs = tiny_model()(SRC, SRC_LENGTHS, TGT_IN)
     assert log_probs.shape == (3, 3, 6)

@@ -26,6 +26,10 @@ the loss is one fused graph node (:class:`WordKDLoss`) rather than a chain of co
 one gather and one row-wise dot product, its backward one pass over a (positions × vocabulary) array — the same
 work as the plain NLL's backward. :func:`composed_word_kd_loss` builds the same loss from the autograd's
 composed functions; the tests hold the two equal and check both against finite differences.
+
+Training (:func:`word_kd_objective`) computes the same loss without ever holding the two batch × length × vocabulary
+arrays: :mod:`tinyseqkd.distill.word_kd_output` fuses both models' output layers into the loss and goes through the
+positions slice by slice. This module is the loss's definition; that one is how a training step runs it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from tinyseqkd.autograd import Function, Tensor
 from tinyseqkd.autograd import functional as F
 from tinyseqkd.autograd.fused import log_softmax
 from tinyseqkd.decoding import evaluation_mode
+from tinyseqkd.distill.word_kd_output import word_kd_output_loss
 
 NORMALIZATIONS = ("tokens", "sentences")
 
@@ -162,24 +167,30 @@ def teacher_probabilities(teacher, batch, temperature: float = 1.0) -> np.ndarra
         return np.exp(log_q, out=log_q)
 
 
-def mean_token_nll(log_probs: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> float:
-    """−log p(y_j) averaged over the real positions: the number a progress line turns into perplexity."""
-    picked = np.take_along_axis(log_probs, np.asarray(targets, np.int64)[..., None], axis=-1)[..., 0]
-    return float(-(picked * mask).sum(dtype=np.float64) / max(float(mask.sum()), 1.0))
+def teacher_output_inputs(teacher, batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the teacher's output layer needs at every position of ``batch``: its attentional states h̃ (B, T, H),
+    teacher-forced on the gold prefix, and its W_o and b — plain arrays, in evaluation mode without a graph, as
+    :func:`teacher_probabilities` (which goes on to the probabilities)."""
+    with evaluation_mode(teacher):
+        states = teacher.attentional_states(batch.src, batch.src_lengths, batch.tgt_in).data
+    return states, teacher.generator.weight.data, teacher.generator.bias.data
 
 
 def word_kd_objective(teacher, *, alpha: float = 0.5, temperature: float = 1.0):
     """A training objective ``(model, batch) → (loss, mean NLL per token)`` for :class:`~tinyseqkd.training.Trainer`.
 
-    One student forward, one teacher forward (eval mode, no graph) on the same batch, one fused loss node. The loss
-    is a mean per target token, as every objective's: the trainer applies ``train.normalize`` to it (once), so there
-    is no ``normalize`` option here (see :mod:`tinyseqkd.objectives`).
+    One teacher forward (eval mode, no graph) up to its attentional states, one student forward up to its own,
+    then both output layers and the loss in one node that never holds a batch × length × vocabulary array
+    (:mod:`tinyseqkd.distill.word_kd_output`; the same numbers as :func:`word_kd_loss` on the full
+    distributions). The loss is a mean per target token, as every objective's: the trainer applies
+    ``train.normalize`` to it (once), so there is no ``normalize`` option here (see :mod:`tinyseqkd.objectives`).
     """
     def objective(model, batch):
-        q = teacher_probabilities(teacher, batch, temperature)
-        log_probs = model(batch.src, batch.src_lengths, batch.tgt_in)
-        loss = word_kd_loss(log_probs, q, batch.tgt_out, batch.tgt_mask, alpha=alpha, temperature=temperature,
-                            normalize="tokens")
-        return loss, mean_token_nll(log_probs.data, batch.tgt_out, batch.tgt_mask)
+        teacher_side = teacher_output_inputs(teacher, batch)
+        h_tilde = model.attentional_states(batch.src, batch.src_lengths, batch.tgt_in)
+        mask = np.asarray(batch.tgt_mask, h_tilde.dtype)
+        weights = mask / loss_divisor(mask, "tokens")
+        return word_kd_output_loss(h_tilde, model.generator.weight, model.generator.bias, teacher_side,
+                                   batch.tgt_out, weights, alpha=alpha, temperature=temperature)
 
     return objective

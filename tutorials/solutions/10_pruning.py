@@ -65,7 +65,7 @@ optimizer = Adam(pruned.named_parameters(), lr=config.train.lr / 2)  # … but t
 train_split = dataset.splits["train"]
 for batch in make_batches(train_split.src_ids, train_split.tgt_ids, batch_size=32, rng=np.random.default_rng(0))[:20]:
     optimizer.zero_grad()
-    loss, _ = pruned.loss(batch)
+    loss = pruned.loss(batch)
     loss.backward()
     clip_grad_norm(optimizer.params.values(), 5.0)
     optimizer.step()

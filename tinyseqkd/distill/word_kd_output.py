@@ -1,0 +1,98 @@
+"""Word-KD as training runs it: both models' output layers and the loss in one node, slice by slice.
+
+:mod:`tinyseqkd.distill.word_kd` defines the loss (Kim & Rush 2016, Sec. 3.1) on the student's log-probabilities
+and the teacher's probabilities, two batch × length × vocabulary arrays — for the Bible teacher's batches 64 × 70 ×
+4,708 floats, 84 MB each, and a training step keeps four or five of them. Everything the loss needs at one target
+position is in that position's row, so this node goes through the rows in slices of a few megabytes instead::
+
+    z  = h̃ W + b              the student's scores, from its attentional states h̃ (B, T, H)
+    z_q = h̃_q W_q + b_q        the teacher's, from its states (a constant: evaluation mode, no graph)
+    q_T = softmax(z_q / T),   ℓ = log softmax(z),   ℓ_T = log softmax(z / T)
+    L  = Σ_j w_j [ (1 − α) · −ℓ(y_j) + α · T² · Σ_k −q_T(k) ℓ_T(k) ]
+    dL/dz = w_j [ (1 − α) (softmax(z) − one-hot(y_j)) + α · T · (softmax(z / T) − q_T) ]
+
+with w_j = mask_j / N (``word_kd.loss_divisor``). Each slice's gradient with respect to the scores is multiplied into
+the gradients of h̃, W and b at once, so only those are kept; the loss is a scalar at the end of the graph and the
+backward only scales them. The same numbers as ``word_kd_loss(model(...), teacher_probabilities(...), ...)``, held
+equal by a test, and gradient-checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinyseqkd.autograd import Function, Tensor, is_grad_enabled
+from tinyseqkd.autograd.fused import SLICE_BYTES
+from tinyseqkd.autograd.ops import _matmul
+from tinyseqkd.kernels.softmax import log_softmax_forward
+
+
+class WordKDOutputLoss(Function):
+    """L of the module docstring for student rows h (..., H), W (H, V), b (V,); the teacher's rows, weights and
+    bias, the targets, the weights w and α, T are constants. Writes the mean gold NLL into ``report["nll"]``."""
+
+    @staticmethod
+    def forward(ctx, h, W, b, *, teacher, targets, weights, alpha, temperature, with_gradients, report):
+        teacher_rows, teacher_W, teacher_b = teacher
+        rows = np.ascontiguousarray(h).reshape(-1, h.shape[-1])
+        teacher_rows = np.ascontiguousarray(teacher_rows, h.dtype).reshape(len(rows), -1)
+        targets, weights = np.asarray(targets).reshape(-1), np.asarray(weights, h.dtype).reshape(-1)
+        dh, dW, db = (np.empty_like(rows), np.zeros_like(W), np.zeros_like(b)) if with_gradients else (None,) * 3
+        step = max(1, SLICE_BYTES // (4 * W.shape[1]))
+        total = nll_total = 0.0
+        for start in range(0, len(rows), step):
+            part = slice(start, start + step)
+            loss, nll, grad = _slice(rows[part] @ W + b, teacher_rows[part] @ teacher_W + teacher_b,
+                                     targets[part], weights[part], alpha, temperature, with_gradients)
+            total, nll_total = total + loss, nll_total + nll
+            if with_gradients:
+                np.matmul(grad, W.T, out=dh[part])
+                dW += rows[part].T @ grad
+                db += grad.sum(axis=0)
+        report["nll"] = nll_total
+        ctx.save_for_backward(None if dh is None else dh.reshape(h.shape), dW, db)
+        return np.asarray(total, dtype=h.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        dh, dW, db = ctx.saved
+        if dh is None:
+            raise RuntimeError("the Word-KD loss ran without gradients (inside no_grad); run it again to train")
+        scale = np.asarray(g, dh.dtype)
+        return tuple(grad * scale if needed else None for grad, needed in zip((dh, dW, db), ctx.needs_input_grad))
+
+
+def _slice(scores, teacher_scores, targets, weights, alpha, temperature, with_gradient):
+    """One slice of rows: (Σ of the rows' losses, Σ of their weighted gold NLL, dL/dscores or None)."""
+    rows = np.arange(len(scores))
+    log_p = _log_softmax(scores)
+    nll = -log_p[rows, targets] * weights  # (n,)
+    soft = log_p if temperature == 1.0 else _log_softmax(scores / np.asarray(temperature, scores.dtype))
+    q = np.exp(_log_softmax(teacher_scores if temperature == 1.0 else
+                            teacher_scores / np.asarray(temperature, scores.dtype)))
+    cross = -np.einsum("nv,nv->n", q, soft) * np.asarray(temperature ** 2, scores.dtype) * weights
+    loss = float(((1.0 - alpha) * nll + alpha * cross).sum())
+    if not with_gradient:
+        return loss, float(nll.sum()), None
+    p = np.exp(log_p)
+    p_soft = p if temperature == 1.0 else np.exp(soft)
+    grad = (1.0 - alpha) * p + (alpha * temperature) * (p_soft - q)
+    grad[rows, targets] -= 1.0 - alpha
+    grad *= weights[:, None]
+    return loss, float(nll.sum()), grad
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    return log_softmax_forward(np.ascontiguousarray(x))
+
+
+def word_kd_output_loss(h_tilde: Tensor, W: Tensor, b: Tensor, teacher: tuple, targets: np.ndarray,
+                        weights: np.ndarray, *, alpha: float = 0.5, temperature: float = 1.0):
+    """(loss, mean gold NLL): the Word-KD loss of the module docstring as one graph node, and the NLL for the
+    progress line. ``teacher`` = (the teacher's attentional states (B, T, H_q), its W_o, its b) as plain arrays."""
+    report = {}
+    with_gradients = is_grad_enabled() and (h_tilde.requires_grad or W.requires_grad or b.requires_grad)
+    loss = WordKDOutputLoss.apply(h_tilde, W, b, teacher=teacher, targets=np.asarray(targets),
+                                  weights=np.asarray(weights), alpha=float(alpha), temperature=float(temperature),
+                                  with_gradients=with_gradients, report=report)
+    return loss, report["nll"]
