@@ -1,12 +1,18 @@
 """Training speed: target tokens per second of one update, tinyseqkd beside PyTorch, for the shipped configs.
 
     python benchmarks/train_speed.py [--threads 2] [--steps 10] [--configs teacher student student-small]
+                                     [--word-kd student:teacher | --word-kd none]
 
 For each config the script draws real batches of 64 sentence pairs from the embedded corpus (the config's own BPE
 and vocabularies), then times full updates — forward, backward, gradient clipping, SGD step — in a fresh process per
 framework: the median of ``--steps`` updates after two warm-up updates, and the process's peak memory. When PyTorch
 is installed, the same architecture (``torch_reference.py``, weights copied from ours) is timed on the same batches
 and the ratio printed beside. ``--profile`` prints where tinyseqkd's time goes instead.
+
+``--word-kd STUDENT:TEACHER`` (default ``student:teacher``) adds a Word-KD update (Kim & Rush 2016, Sec. 3.1, α = 0.5)
+on the student's batches: the teacher's forward pass in evaluation mode without a graph, the student's update on
+(1 − α) NLL + α cross-entropy against the teacher's distributions — ``word_kd_objective`` for tinyseqkd, the same
+computation written plainly for PyTorch.
 
 Benchmarks need a quiet machine: the load average is printed beside the figures, and both frameworks run in the
 same invocation. The last line is one JSON object with every figure.
@@ -54,6 +60,16 @@ def write_batches(config_name: str, count: int, path: Path) -> dict:
     return model_args_for(config, dataset.pipeline).to_dict()
 
 
+def model_shape(config_name: str) -> dict:
+    """The model shape of a config with its data's vocabularies (the text pipeline is built, no batches drawn)."""
+    from tinyseqkd.config import load_config
+    from tinyseqkd.data.prepared import prepare
+    from tinyseqkd.training import model_args_for
+
+    config = load_config(config_name)
+    return model_args_for(config, prepare(config.data, seed=1).pipeline).to_dict()
+
+
 def read_batches(path: Path) -> list[dict]:
     with np.load(path) as archive:
         count = len({key.split("/")[0] for key in archive.files})
@@ -73,18 +89,22 @@ def time_updates(update, batches, warmup: int = 2) -> list[float]:
     return times
 
 
-def ours(model_args: dict, batches, profile: bool) -> list[float]:
+def ours(model_args: dict, batches, profile: bool, teacher_args: dict | None = None) -> list[float]:
     from types import SimpleNamespace
 
+    from tinyseqkd.distill.word_kd import word_kd_objective
     from tinyseqkd.model import ModelArgs, Seq2Seq
+    from tinyseqkd.objectives import nll_objective
     from tinyseqkd.optim import SGD, clip_grad_norm
 
     model = Seq2Seq(ModelArgs(**model_args), np.random.default_rng(0))
     optimizer = SGD(model.named_parameters(), lr=0.1)
+    objective = nll_objective if teacher_args is None else \
+        word_kd_objective(Seq2Seq(ModelArgs(**teacher_args), np.random.default_rng(1)), alpha=0.5)
 
     def update(arrays):
         optimizer.zero_grad()
-        loss = model.loss(SimpleNamespace(**arrays))
+        loss, _ = objective(model, SimpleNamespace(**arrays))
         loss.backward()
         clip_grad_norm(optimizer.params.values(), 5.0)
         optimizer.step()
@@ -100,7 +120,7 @@ def ours(model_args: dict, batches, profile: bool) -> list[float]:
     return time_updates(update, batches)
 
 
-def theirs(model_args: dict, batches) -> list[float]:
+def theirs(model_args: dict, batches, teacher_args: dict | None = None) -> list[float]:
     import torch
 
     sys.path.insert(0, str(HERE))
@@ -111,12 +131,21 @@ def theirs(model_args: dict, batches) -> list[float]:
     model = load_from_tinyseqkd(Seq2Seq(ModelArgs(**model_args), np.random.default_rng(0)))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     tensors = [{k: torch.from_numpy(v.astype(np.int64)) for k, v in b.items() if k != "tgt_mask"} for b in batches]
+    teacher = None
+    if teacher_args is not None:
+        teacher = load_from_tinyseqkd(Seq2Seq(ModelArgs(**teacher_args), np.random.default_rng(1))).eval()
 
     def update(b):
         optimizer.zero_grad()
         log_probs = model(b["src"], b["src_lengths"], b["tgt_in"])
-        loss = torch.nn.functional.nll_loss(log_probs.reshape(-1, log_probs.shape[-1]), b["tgt_out"].reshape(-1),
-                                            ignore_index=0)
+        targets = b["tgt_out"].reshape(-1)
+        loss = torch.nn.functional.nll_loss(log_probs.reshape(-1, log_probs.shape[-1]), targets, ignore_index=0)
+        if teacher is not None:  # Word-KD, α = 0.5: (1 − α) NLL + α Σ_k −q(k) log p(k), per real target token
+            with torch.no_grad():
+                q = teacher(b["src"], b["src_lengths"], b["tgt_in"]).exp()
+            mask = (targets != 0).to(log_probs.dtype)
+            cross = -(q * log_probs).sum(-1).reshape(-1)
+            loss = 0.5 * loss + 0.5 * (cross * mask).sum() / mask.sum()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         optimizer.step()
@@ -124,20 +153,22 @@ def theirs(model_args: dict, batches) -> list[float]:
     return time_updates(update, tensors)
 
 
-def worker(framework: str, threads: int, shape_file: str, batch_file: str, profile: bool) -> None:
+def worker(framework: str, threads: int, shape_file: str, batch_file: str, profile: bool,
+           teacher_shape_file: str | None = None) -> None:
     """Run in a fresh process: set threads, time the updates, print one JSON line."""
     model_args = json.loads(Path(shape_file).read_text())
+    teacher_args = json.loads(Path(teacher_shape_file).read_text()) if teacher_shape_file else None
     batches = read_batches(Path(batch_file))
     if framework == "tinyseqkd":
         from tinyseqkd.threads import set_threads
 
         set_threads(threads)
-        times = ours(model_args, batches, profile)
+        times = ours(model_args, batches, profile, teacher_args)
     else:
         import torch
 
         torch.set_num_threads(threads)
-        times = theirs(model_args, batches)
+        times = theirs(model_args, batches, teacher_args)
     median = statistics.median(times)
     tokens = statistics.median(int(b["tgt_mask"].sum()) for b in batches[2:])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -145,9 +176,11 @@ def worker(framework: str, threads: int, shape_file: str, batch_file: str, profi
 
 
 # ---------------------------------------------------------------------------------------------- driver
-def run_worker(framework, args, shape_file, batch_file) -> dict:
+def run_worker(framework, args, shape_file, batch_file, teacher_shape_file=None) -> dict:
     command = [sys.executable, __file__, "--worker", framework, "--threads", str(args.threads),
                "--shape-file", shape_file, "--batch-file", batch_file] + (["--profile"] if args.profile else [])
+    if teacher_shape_file:
+        command += ["--teacher-shape-file", teacher_shape_file]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{framework} worker failed:\n{result.stderr}")
@@ -167,33 +200,49 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10, help="timed updates per framework (after 2 warm-up)")
     parser.add_argument("--profile", action="store_true", help="print tinyseqkd's profile to stderr")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--word-kd", default="student:teacher", metavar="STUDENT:TEACHER",
+                        help="also time a Word-KD update of STUDENT with TEACHER in the loop ('none': skip)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--shape-file", help=argparse.SUPPRESS)
     parser.add_argument("--batch-file", help=argparse.SUPPRESS)
+    parser.add_argument("--teacher-shape-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.threads, args.shape_file, args.batch_file, args.profile)
+        worker(args.worker, args.threads, args.shape_file, args.batch_file, args.profile, args.teacher_shape_file)
         return
 
     with_torch = torch_available() and not args.no_torch
     results = {"threads": args.threads, "batch_size": BATCH_SIZE, "load_average_start": os.getloadavg()[0]}
     print(f"threads {args.threads}, batch {BATCH_SIZE}, load average {os.getloadavg()[0]:.2f}")
+    runs = [(name, name, None) for name in args.configs]
+    if args.word_kd != "none":
+        student, teacher = args.word_kd.split(":")
+        runs.append((f"word-kd {student}", student, teacher))
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.configs:
+        for label, name, teacher in runs:
             shape_file, batch_file = f"{tmp}/{name}.json", f"{tmp}/{name}.npz"
             shape = write_batches(name, args.steps + 2, Path(batch_file))
             Path(shape_file).write_text(json.dumps(shape))
+            teacher_file = None
+            if teacher is not None:
+                teacher_file = f"{tmp}/{teacher}-teacher.json"
+                teacher_shape = model_shape(teacher)
+                if teacher_shape["tgt_vocab_size"] != shape["tgt_vocab_size"]:
+                    raise SystemExit(f"--word-kd {args.word_kd}: the two configs' target vocabularies differ")
+                Path(teacher_file).write_text(json.dumps(teacher_shape))
             row = {"model": f"{shape['layers']}x{shape['hidden_size']}, vocab {shape['tgt_vocab_size']}",
-                   "tinyseqkd": run_worker("tinyseqkd", args, shape_file, batch_file)}
-            line = f"{name:14s} {row['model']:22s} tinyseqkd {row['tinyseqkd']['tokens_per_s']:8,.0f} tok/s " \
+                   "tinyseqkd": run_worker("tinyseqkd", args, shape_file, batch_file, teacher_file)}
+            if teacher is not None:
+                row["teacher"] = teacher
+            line = f"{label:20s} {row['model']:22s} tinyseqkd {row['tinyseqkd']['tokens_per_s']:8,.0f} tok/s " \
                    f"(peak {row['tinyseqkd']['peak_rss_mb']:5.0f} MB)"
             if with_torch:
-                row["pytorch"] = run_worker("pytorch", args, shape_file, batch_file)
+                row["pytorch"] = run_worker("pytorch", args, shape_file, batch_file, teacher_file)
                 row["ratio"] = row["tinyseqkd"]["tokens_per_s"] / row["pytorch"]["tokens_per_s"]
                 line += f" | PyTorch {row['pytorch']['tokens_per_s']:8,.0f} tok/s " \
                         f"(peak {row['pytorch']['peak_rss_mb']:5.0f} MB) | ratio {row['ratio']:.2f}x"
             print(line, flush=True)
-            results[name] = row
+            results[label] = row
     results["load_average_end"] = os.getloadavg()[0]
     print(f"load average at the end {results['load_average_end']:.2f}")
     print(json.dumps(results))

@@ -5,11 +5,13 @@
 On the same real batches of 64 sentence pairs (the configs' data, BPE and vocabularies), alternating so that a
 change in the machine's load hits every variant alike, the script times
 
-- ``baseline``: the plain NLL update (forward, backward, clip 5, SGD step), as ``train_speed.py`` does;
-- ``word_kd``: the Word-KD update — the teacher's forward pass (eval mode, no graph) on the same batch, the
-  student's forward, the fused loss, backward, clip, step;
-- ``word_kd_loss_only``: the same with the teacher's probabilities computed beforehand (the loss's own cost);
-- ``teacher_forward``: the teacher's forward pass alone.
+- ``baseline``: the plain NLL update as training runs it (``model.loss``: forward, backward, clip 5, SGD step);
+- ``word_kd``: the Word-KD update as training runs it (``word_kd_objective``) — the teacher's forward pass (eval
+  mode, no graph) on the same batch, the student's forward, both output layers and the loss in one sliced node
+  (``distill/word_kd_output.py``), backward, clip, step;
+- ``word_kd_unsliced``: the same loss on the full distributions (``teacher_probabilities`` + ``word_kd_loss``,
+  the loss's definition), which holds batch × length × vocabulary arrays;
+- ``teacher_forward``: the teacher's forward pass alone, up to its attentional states.
 
 The issue's target: ``word_kd`` ≤ ~1.8 × ``baseline``. Weights are random (speed does not depend on them). The load
 average is printed beside the figures; the last line is one JSON object with every figure.
@@ -43,9 +45,9 @@ def main() -> None:
     parser.add_argument("--student", default="student", help="config of the student (same [data] as the teacher)")
     args = parser.parse_args()
 
-    from tinyseqkd.autograd import functional as F
     from tinyseqkd.config import load_config
-    from tinyseqkd.distill.word_kd import teacher_probabilities, word_kd_loss
+    from tinyseqkd.distill.word_kd import (teacher_output_inputs, teacher_probabilities, word_kd_loss,
+                                           word_kd_objective)
     from tinyseqkd.model import ModelArgs, Seq2Seq
     from tinyseqkd.optim import SGD, clip_grad_norm
     from tinyseqkd.threads import set_threads
@@ -74,16 +76,17 @@ def main() -> None:
             optimizer.step()
         return run
 
-    def kd_loss(batch, q):
+    def unsliced(batch):
         log_probs = student(batch.src, batch.src_lengths, batch.tgt_in)
-        return word_kd_loss(log_probs, q, batch.tgt_out, batch.tgt_mask, alpha=0.5)
+        return word_kd_loss(log_probs, teacher_probabilities(teacher, batch), batch.tgt_out, batch.tgt_mask,
+                            alpha=0.5)
 
-    precomputed = {id(b): teacher_probabilities(teacher, b) for b in batches}
+    objective = word_kd_objective(teacher, alpha=0.5)
     variants = {
-        "baseline": update(lambda b: F.nll_loss(student(b.src, b.src_lengths, b.tgt_in), b.tgt_out, pad_index=0)),
-        "word_kd": update(lambda b: kd_loss(b, teacher_probabilities(teacher, b))),
-        "word_kd_loss_only": update(lambda b: kd_loss(b, precomputed[id(b)])),
-        "teacher_forward": lambda b: teacher_probabilities(teacher, b),
+        "baseline": update(student.loss),
+        "word_kd": update(lambda b: objective(student, b)[0]),
+        "word_kd_unsliced": update(unsliced),
+        "teacher_forward": lambda b: teacher_output_inputs(teacher, b),
     }
     times = {name: [] for name in variants}
     for step, batch in enumerate(batches):
@@ -96,7 +99,7 @@ def main() -> None:
     results = {"threads": args.threads, "teacher": args.teacher, "student": args.student,
                "load_average_start": load_start, "median_s": medians,
                "word_kd_over_baseline": medians["word_kd"] / medians["baseline"],
-               "loss_only_over_baseline": medians["word_kd_loss_only"] / medians["baseline"],
+               "unsliced_over_baseline": medians["word_kd_unsliced"] / medians["baseline"],
                "load_average_end": os.getloadavg()[0]}
     print(f"threads {args.threads}; student {args.student}, teacher {args.teacher}; load average "
           f"{load_start:.2f} → {results['load_average_end']:.2f}")
