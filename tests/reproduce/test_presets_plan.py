@@ -36,7 +36,7 @@ def test_the_full_preset_builds_every_row_of_table_1_the_pruning_sweep_and_an_ev
     assert graph["distill-kbest"].options == {"command": "distill", "beam": 35, "nbest": 35, "select": "bleu"}
     assert graph["prune-class-blind-80"].inputs == {"model": "seq-kd-seq-inter"}
     assert graph["eval-prune-class-blind-80"].exclusive and not graph["seq-kd"].exclusive
-    assert graph["eval-seq-kd"].options["beam_sweep"] == [10]
+    assert graph["eval-seq-kd"].options["beam_sweep"] == []
 
 
 def test_every_classroom_stage_is_the_same_stage_as_the_full_presets_but_its_own_pruning():
