@@ -7,13 +7,13 @@ evaluation settings. :mod:`tinyseqkd.reproduce.plan` turns it into stages.
 - ``quick`` — at most 5 minutes on 2 cores (measured: 74-86 s), the README's first command: the synthetic
   multimodal task, where the reason for Seq-KD (Sec. 3.2, and the discussion in Sec. 5) is plainest: four correct
   targets per source, a baseline that spreads its probability over them, a teacher whose beam mostly picks one.
-- ``classroom`` — meant to fit in an hour on 2 cores: the main rows of Table 1 on the Bible corpus.
-- ``full`` — every row of Table 1, the pruning sweep of Sec. 5.2 and a beam sweep; hours on 2 cores.
+- ``classroom`` — about an hour on 2 cores: the teacher, the baseline and the Seq-KD student of Table 1 on the
+  Bible corpus, and 80% pruning; its stages are the full preset's own (the same keys).
+- ``full`` — every row of Table 1 and the pruning sweep of Sec. 5.2 on the Bible corpus; about two hours and a half
+  on 2 cores.
 
-The quick preset's numbers are measured (its comments say how, and what was tried against them). **The classroom
-and full presets are not yet measured**: every number marked FIRST GUESS is chosen from the measurements in the
-README and the configs' comments, to be replaced by measured values (the issue asks for each preset's time on 2
-cores).
+Every number is chosen from measurements, which the comments give (and what was tried against them); the README's
+"What to expect" gives each preset's measured time and figures.
 
 Training budgets are counted in updates or epochs, never in minutes: a minute budget depends on the machine's
 load, so the same cached stage could hold a different model on another day. Every student of a comparison gets the
