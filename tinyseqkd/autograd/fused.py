@@ -104,21 +104,30 @@ class OutputLayerNLL(Function):
             scores += b
             losses, grad = nll_rows(scores, targets[part], weights[part], with_gradients)
             total += float(losses.sum())
-            if with_gradients:  # dL/dh = G Wᵀ, dL/dW = hᵀ G, dL/db = Σ_rows G for this slice's G
-                np.matmul(grad, W.T, out=dh[part])
-                dW += rows[part].T @ grad
-                db += grad.sum(axis=0)
+            if with_gradients:
+                add_slice_gradients(grad, rows, W, part, dh, dW, db)
         ctx.save_for_backward(None if dh is None else dh.reshape(h.shape), dW, db)
         return np.asarray(total, dtype=h.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        dh, dW, db = ctx.saved
-        if dh is None:
-            raise RuntimeError("output_layer_nll ran without gradients (inside no_grad); run it again to train")
-        scale = np.asarray(g, dh.dtype)
-        return tuple(grad * scale if needed else None
-                     for grad, needed in zip((dh, dW, db), ctx.needs_input_grad))
+        return scaled_gradients(ctx, g)
+
+
+def add_slice_gradients(grad, rows, W, part, dh, dW, db) -> None:
+    """For one slice of rows and its dL/dscores G: dL/dh = G Wᵀ into ``dh[part]``, hᵀ G into dW, Σ_rows G into db."""
+    np.matmul(grad, W.T, out=dh[part])
+    dW += rows[part].T @ grad
+    db += grad.sum(axis=0)
+
+
+def scaled_gradients(ctx, g) -> tuple:
+    """The backward of a sliced loss node: its gradients, computed with the loss, times the incoming g."""
+    dh, dW, db = ctx.saved
+    if dh is None:
+        raise RuntimeError("the loss ran without gradients (inside no_grad); run it again to train")
+    scale = np.asarray(g, dh.dtype)
+    return tuple(grad * scale if needed else None for grad, needed in zip((dh, dW, db), ctx.needs_input_grad))
 
 
 def output_layer_nll(h: Tensor, W: Tensor, b: Tensor, targets: np.ndarray, weights: np.ndarray) -> Tensor:

@@ -22,8 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinyseqkd.autograd import Function, Tensor, is_grad_enabled
-from tinyseqkd.autograd.fused import SLICE_BYTES
-from tinyseqkd.autograd.ops import _matmul
+from tinyseqkd.autograd.fused import SLICE_BYTES, add_slice_gradients, scaled_gradients
 from tinyseqkd.kernels.softmax import log_softmax_forward
 
 
@@ -46,20 +45,14 @@ class WordKDOutputLoss(Function):
                                      targets[part], weights[part], alpha, temperature, with_gradients)
             total, nll_total = total + loss, nll_total + nll
             if with_gradients:
-                np.matmul(grad, W.T, out=dh[part])
-                dW += rows[part].T @ grad
-                db += grad.sum(axis=0)
+                add_slice_gradients(grad, rows, W, part, dh, dW, db)
         report["nll"] = nll_total
         ctx.save_for_backward(None if dh is None else dh.reshape(h.shape), dW, db)
         return np.asarray(total, dtype=h.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        dh, dW, db = ctx.saved
-        if dh is None:
-            raise RuntimeError("the Word-KD loss ran without gradients (inside no_grad); run it again to train")
-        scale = np.asarray(g, dh.dtype)
-        return tuple(grad * scale if needed else None for grad, needed in zip((dh, dW, db), ctx.needs_input_grad))
+        return scaled_gradients(ctx, g)
 
 
 def _slice(scores, teacher_scores, targets, weights, alpha, temperature, with_gradient):

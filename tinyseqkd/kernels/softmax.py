@@ -57,6 +57,21 @@ def nll_rows_numpy(x: np.ndarray, targets: np.ndarray, weights: np.ndarray, with
 
 # ------------------------------------------------------------------------------------------- numba kernels
 @kernel
+def _shifted_exp_row(row, shifted, probs, bits):
+    """One row's x_k − m into ``shifted`` and e^(x_k − m) into ``probs`` (m = max_k x_k); returns Σ_k e^(x_k − m)."""
+    top = row[0]
+    for k in range(1, len(row)):
+        top = max(top, row[k])
+    for k in range(len(row)):
+        shifted[k] = row[k] - top
+    exp_into(shifted, probs, bits)
+    total = np.float32(0.0)
+    for k in range(len(row)):
+        total += probs[k]
+    return total
+
+
+@kernel
 def log_softmax_forward_kernel(x, y):
     """Loop version of :func:`log_softmax_forward_numpy` for float32 (N, V), writing into y."""
     N, V = x.shape
@@ -64,16 +79,7 @@ def log_softmax_forward_kernel(x, y):
     probs = np.empty(V, np.float32)
     bits = np.empty(V, np.int32)
     for n in range(N):
-        top = x[n, 0]
-        for k in range(1, V):
-            top = max(top, x[n, k])
-        for k in range(V):
-            shifted[k] = x[n, k] - top
-        exp_into(shifted, probs, bits)
-        total = np.float32(0.0)
-        for k in range(V):
-            total += probs[k]
-        log_total = np.float32(math.log(total))
+        log_total = np.float32(math.log(_shifted_exp_row(x[n], shifted, probs, bits)))
         for k in range(V):
             y[n, k] = shifted[k] - log_total
 
@@ -109,15 +115,7 @@ def nll_rows_kernel(x, targets, weights, losses, with_gradient):
                 for k in range(V):
                     x[n, k] = 0.0
             continue
-        top = x[n, 0]
-        for k in range(1, V):
-            top = max(top, x[n, k])
-        for k in range(V):
-            shifted[k] = x[n, k] - top
-        exp_into(shifted, probs, bits)
-        total = np.float32(0.0)
-        for k in range(V):
-            total += probs[k]
+        total = _shifted_exp_row(x[n], shifted, probs, bits)
         t = targets[n]
         losses[n] = w * (np.float32(math.log(total)) - shifted[t])
         if with_gradient:
