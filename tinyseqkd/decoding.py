@@ -1,7 +1,8 @@
 """Decoding: turning a trained model's distributions into translations, greedily or with beam search.
 
 Both decoders run a padded batch of sentences through :meth:`Seq2Seq.encode` once and then call
-:meth:`Seq2Seq.decode_step` and :meth:`Seq2Seq.log_probs` once per output position — the same code training runs.
+:meth:`Seq2Seq.decode_step` and :meth:`Seq2Seq.log_probs` once per output position — the same code training runs
+(greedy decoding takes :meth:`Seq2Seq.scores`, the softmax's input: its largest entry is the most probable word).
 A sentence may produce at most ``L = max_len_ratio × source length + max_len_extra`` words (:func:`output_limit`).
 Neither decoder ever emits ``<pad>`` or ``<s>``: their log-probabilities are set to -inf before each choice
 (:func:`block_special_ids`), while the scores stay the model's own log-probabilities of the words chosen.
@@ -64,7 +65,8 @@ BLOCKED_IDS = np.array([PAD, BOS])  # never an output: padding, and the start sy
 
 
 def block_special_ids(log_probs: np.ndarray) -> np.ndarray:
-    """Set the log-probabilities of ``<pad>`` and ``<s>`` to -inf, in place, so that no decoder chooses them.
+    """Set the log-probabilities (or scores) of ``<pad>`` and ``<s>`` to -inf, in place, so that no decoder
+    chooses them.
 
     log_probs: (..., V), the model's fresh output for this step (decoding owns it). Returns it.
     """
@@ -102,7 +104,8 @@ def greedy_decode(model, src: np.ndarray, src_lengths: np.ndarray, max_len_ratio
         prev = np.full(B, BOS, dtype=np.int64)
         for t in range(outputs.shape[1]):
             h_tilde, states, _ = model.decode_step(prev, h_tilde, states, row_encoded)
-            prev = block_special_ids(model.log_probs(h_tilde).data).argmax(axis=-1)  # ties: the lowest id
+            # the most probable word has the highest score: the softmax keeps the order, so it is not computed
+            prev = block_special_ids(model.scores(h_tilde).data).argmax(axis=-1)  # ties: the lowest id
             outputs[alive, t] = prev
             lengths[alive[prev == EOS]] = t
             ended = (prev == EOS) | (t + 1 >= limits[alive])

@@ -123,9 +123,13 @@ class Seq2Seq(Module):
         h_tilde = self.dropout(self.combine(concat([context, h], axis=-1)).tanh())  # (B, H)
         return h_tilde, states, weights
 
+    def scores(self, h_tilde: Tensor) -> Tensor:
+        """The output layer's scores W_o h̃ + b, the softmax's input: (..., H) → (..., V)."""
+        return self.generator(h_tilde)
+
     def log_probs(self, h_tilde: Tensor) -> Tensor:
         """log p(y | …) = log_softmax(W_o h̃ + b), over the last axis: (..., H) → (..., V)."""
-        return log_softmax(self.generator(h_tilde))
+        return log_softmax(self.scores(h_tilde))
 
     # ------------------------------------------------------------------ teacher forcing
     def attentional_states(self, src, src_lengths, tgt_in) -> Tensor:

@@ -52,6 +52,9 @@ class TableModel:
     def log_probs(self, h_tilde: Tensor) -> Tensor:
         return Tensor(self.log_table[h_tilde.data[:, 0].astype(np.int64)])
 
+    def scores(self, h_tilde: Tensor) -> Tensor:  # what greedy decoding reads: log-probabilities are scores too
+        return self.log_probs(h_tilde)
+
 
 def one_source(length: int = 1):
     """A batch of one source sentence of ``length`` words (the table model ignores what they are)."""
