@@ -96,10 +96,8 @@ class OutputLayerNLL(Function):
         rows = np.ascontiguousarray(h).reshape(-1, h.shape[-1])
         targets, weights = np.asarray(targets).reshape(-1), np.asarray(weights, h.dtype).reshape(-1)
         dh, dW, db = (np.empty_like(rows), np.zeros_like(W), np.zeros_like(b)) if with_gradients else (None,) * 3
-        step = max(1, SLICE_BYTES // (4 * W.shape[1]))
         total = 0.0
-        for start in range(0, len(rows), step):
-            part = slice(start, start + step)
+        for part in row_slices(len(rows), W.shape[1]):
             scores = _matmul(rows[part], W)
             scores += b
             losses, grad = nll_rows(scores, targets[part], weights[part], with_gradients)
@@ -112,6 +110,18 @@ class OutputLayerNLL(Function):
     @staticmethod
     def backward(ctx, g):
         return scaled_gradients(ctx, g)
+
+
+def row_slices(rows: int, vocabulary: int):
+    """Slices of ``rows`` whose float32 scores over ``vocabulary`` words take about :data:`SLICE_BYTES` each."""
+    step = max(1, SLICE_BYTES // (4 * vocabulary))
+    return [slice(start, start + step) for start in range(0, rows, step)]
+
+
+def needs_gradients(*tensors: Tensor) -> bool:
+    """Whether a sliced loss node must compute its gradients with the loss: a graph is recorded and some input
+    requires a gradient."""
+    return is_grad_enabled() and any(tensor.requires_grad for tensor in tensors)
 
 
 def add_slice_gradients(grad, rows, W, part, dh, dW, db) -> None:
@@ -133,6 +143,5 @@ def scaled_gradients(ctx, g) -> tuple:
 def output_layer_nll(h: Tensor, W: Tensor, b: Tensor, targets: np.ndarray, weights: np.ndarray) -> Tensor:
     """Σ w · −log softmax(h W + b)[targets] in one graph node (equal to ``nll_loss(log_softmax(affine(h, W, b)),
     targets, reduction="none")`` times ``weights``, summed); ``weights`` 0 on padded positions."""
-    with_gradients = is_grad_enabled() and (h.requires_grad or W.requires_grad or b.requires_grad)
     return OutputLayerNLL.apply(h, W, b, targets=np.asarray(targets), weights=np.asarray(weights),
-                                with_gradients=with_gradients)
+                                with_gradients=needs_gradients(h, W, b))

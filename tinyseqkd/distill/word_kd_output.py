@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinyseqkd.autograd import Function, Tensor, is_grad_enabled
-from tinyseqkd.autograd.fused import SLICE_BYTES, add_slice_gradients, scaled_gradients
+from tinyseqkd.autograd import Function, Tensor
+from tinyseqkd.autograd.fused import add_slice_gradients, needs_gradients, row_slices, scaled_gradients
 from tinyseqkd.kernels.softmax import log_softmax_forward
 
 
@@ -37,10 +37,8 @@ class WordKDOutputLoss(Function):
         teacher_rows = np.ascontiguousarray(teacher_rows, h.dtype).reshape(len(rows), -1)
         targets, weights = np.asarray(targets).reshape(-1), np.asarray(weights, h.dtype).reshape(-1)
         dh, dW, db = (np.empty_like(rows), np.zeros_like(W), np.zeros_like(b)) if with_gradients else (None,) * 3
-        step = max(1, SLICE_BYTES // (4 * W.shape[1]))
         total = nll_total = 0.0
-        for start in range(0, len(rows), step):
-            part = slice(start, start + step)
+        for part in row_slices(len(rows), W.shape[1]):
             loss, nll, grad = _slice(rows[part] @ W + b, teacher_rows[part] @ teacher_W + teacher_b,
                                      targets[part], weights[part], alpha, temperature, with_gradients)
             total, nll_total = total + loss, nll_total + nll
@@ -84,8 +82,7 @@ def word_kd_output_loss(h_tilde: Tensor, W: Tensor, b: Tensor, teacher: tuple, t
     """(loss, mean gold NLL): the Word-KD loss of the module docstring as one graph node, and the NLL for the
     progress line. ``teacher`` = (the teacher's attentional states (B, T, H_q), its W_o, its b) as plain arrays."""
     report = {}
-    with_gradients = is_grad_enabled() and (h_tilde.requires_grad or W.requires_grad or b.requires_grad)
     loss = WordKDOutputLoss.apply(h_tilde, W, b, teacher=teacher, targets=np.asarray(targets),
                                   weights=np.asarray(weights), alpha=float(alpha), temperature=float(temperature),
-                                  with_gradients=with_gradients, report=report)
+                                  with_gradients=needs_gradients(h_tilde, W, b), report=report)
     return loss, report["nll"]
