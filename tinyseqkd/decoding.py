@@ -19,7 +19,8 @@ beam output ŷ is the Seq-KD training target; Sec. 3.3: its K-best list is the p
    whether the sentence is done (the ranking, the tie-break, length normalisation and the exact stopping rule are
    spelled out in that module);
 3. the decoder state is reordered to follow the surviving rows: a row gather of the (B·K, H) arrays. Sentences
-   that are done leave the batch here, so the rest decode faster.
+   that are done leave the batch here, so the rest decode faster. The encoder outputs are not copied per row: the
+   K rows of a sentence attend over its one copy (``Encoded.rows``).
 
 Scores are sums of the model's log-probabilities, ``</s>`` included: ``score = log p(y </s> | s)``. With
 ``length_penalty`` hypotheses are ranked by ``score / (len(y) + 1) ** length_penalty``. At step L only ``</s>`` may
@@ -40,11 +41,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tinyseqkd.autograd import Tensor, no_grad
+from tinyseqkd.autograd import no_grad
 from tinyseqkd.data.batching import make_src_batches
 from tinyseqkd.data.vocab import BOS, EOS, PAD
 from tinyseqkd.kernels.beam import beam_step
-from tinyseqkd.model import Encoded
 
 
 class Hypothesis(NamedTuple):
@@ -115,7 +115,7 @@ def greedy_decode(model, src: np.ndarray, src_lengths: np.ndarray, max_len_ratio
                 live = np.flatnonzero(~ended)
                 alive, prev = alive[live], prev[live]
                 h_tilde, states = h_tilde[live], [(h[live], c[live]) for h, c in states]
-                row_encoded = _rows_of(encoded, alive)
+                row_encoded = encoded.for_rows(alive)
     return [outputs[b, :lengths[b]] for b in range(B)]
 
 
@@ -136,7 +136,7 @@ def beam_search(model, src: np.ndarray, src_lengths: np.ndarray, beam_size: int 
     with evaluation_mode(model):
         encoded = model.encode(src, src_lengths)
         alive = np.arange(B)  # the sentences still decoding, in their batch order
-        row_encoded = encoded  # the encoder outputs of every decoder row
+        row_encoded = encoded  # the source each decoder row reads (one row per sentence at the first step)
         h_tilde, states = model.initial_h_tilde(B), encoded.final_states
         prev = np.full(B, BOS, dtype=np.int64)
         beam_scores = np.zeros((B, 1), np.float32)  # one row per sentence at the first step
@@ -153,7 +153,7 @@ def beam_search(model, src: np.ndarray, src_lengths: np.ndarray, beam_size: int 
             prev, beam_scores = tokens[live].ravel(), beam_scores[live]
             if t == 0 or len(live) < len(alive):
                 alive = alive[live]
-                row_encoded = _rows_of(encoded, np.repeat(alive, K))
+                row_encoded = encoded.for_rows(np.repeat(alive, K))
     return record.hypotheses(src_lengths)
 
 
@@ -185,12 +185,6 @@ def _check_options(beam_size: int, n_best: int, length_penalty: float) -> None:
         raise ValueError(f"n_best must be between 1 and beam_size = {beam_size}, got {n_best}")
     if length_penalty < 0:
         raise ValueError(f"length_penalty must be ≥ 0, got {length_penalty}")
-
-
-def _rows_of(encoded: Encoded, sentences: np.ndarray) -> Encoded:
-    """The encoder outputs of the given sentences (one decoder row each): a row gather, (B, S, H) → (R, S, H)."""
-    return Encoded(Tensor(encoded.memory.data[sentences]), Tensor(encoded.keys.data[sentences]),
-                   encoded.lengths[sentences], [])
 
 
 class BeamRecord:

@@ -66,13 +66,25 @@ class ModelArgs(ModelConfig):
 
 @dataclass
 class Encoded:
-    """What the decoder needs from the source: encoder outputs h̄ (B, S, H), attention keys h̄ W_a (B, S, H), the
-    source lengths (B,) and the encoder's final state per layer."""
+    """What the decoder needs from the source: encoder outputs h̄ (N, S, H), attention keys h̄ W_a (N, S, H), the
+    source lengths (N,) and the encoder's final state per layer — and ``rows``, which sentence each decoder row
+    reads (None: row b reads sentence b). Beam search decodes K rows per sentence, and sentences leave the batch
+    as they finish: it only changes ``rows`` (:meth:`for_rows`), never copies the encoder outputs."""
 
     memory: Tensor
     keys: Tensor
     lengths: np.ndarray
     final_states: list[State]
+    rows: np.ndarray | None = None
+
+    def for_rows(self, sentences: np.ndarray) -> "Encoded":
+        """The same source, read by decoder rows of the given sentences (of this batch), one row each."""
+        return Encoded(self.memory, self.keys, self.lengths, [], np.asarray(sentences))
+
+    @property
+    def row_lengths(self) -> np.ndarray:
+        """The source length each decoder row attends over."""
+        return self.lengths if self.rows is None else self.lengths[self.rows]
 
 
 class Seq2Seq(Module):
@@ -119,7 +131,7 @@ class Seq2Seq(Module):
             embedding_gates = self.embedding_gates(prev_ids)
         gates = embedding_gates + self.input_feed(h_tilde)  # [emb(y_{j-1}); h̃_{j-1}] W_ih + b: input feeding
         h, states = self.decoder.step_from_input_gates(gates, states)  # (B, H)
-        context, weights = self.attention(h, encoded.keys, encoded.memory, encoded.lengths)
+        context, weights = self.attention(h, encoded.keys, encoded.memory, encoded.lengths, encoded.rows)
         h_tilde = self.dropout(self.combine(concat([context, h], axis=-1)).tanh())  # (B, H)
         return h_tilde, states, weights
 
