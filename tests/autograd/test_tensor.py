@@ -1,9 +1,13 @@
 """The backward sweep's rules: accumulation, zero_grad, no_grad, errors a student will meet."""
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
 from tinyseqkd.autograd import Tensor, no_grad, unbind
+from tinyseqkd.autograd import accumulate
 
 pytestmark = pytest.mark.ch01_autograd
 
@@ -90,13 +94,16 @@ def test_two_leaves_that_receive_the_same_gradient_array_do_not_share_it():
     assert y.grad.tolist() == [1.0, 1.0]
 
 
-def test_a_weight_used_at_every_step_gets_the_sum_of_its_per_step_products(rng):
+@pytest.mark.parametrize("pending_bytes", [accumulate.PENDING_BYTES, 200, 0])  # at the end, every 4 steps, each
+def test_a_weight_used_at_every_step_gets_the_sum_of_its_per_step_products(rng, monkeypatch, pending_bytes):
     """Deferred outer products (accumulate.py): a leaf weight and a computed one (a masked weight, as pruning
-    makes), each used at three steps, receive Σ_t x_tᵀ g_t — the same numbers as plain numpy."""
+    makes), each used at ten steps, receive Σ_t x_tᵀ g_t — the same numbers as plain numpy, also when the steps
+    are multiplied a few steps at a time."""
+    monkeypatch.setattr(accumulate, "PENDING_BYTES", pending_bytes)
     W = Tensor(rng.standard_normal((3, 4)), requires_grad=True)
     mask = (rng.random((3, 4)) > 0.3).astype(np.float32)
-    xs = [rng.standard_normal((2, 3)).astype(np.float32) for _ in range(3)]
-    gs = [rng.standard_normal((2, 4)).astype(np.float32) for _ in range(3)]
+    xs = [rng.standard_normal((2, 3)).astype(np.float32) for _ in range(10)]
+    gs = [rng.standard_normal((2, 4)).astype(np.float32) for _ in range(10)]
     masked = W * mask
     total = None
     for x, g in zip(xs, gs):
@@ -105,3 +112,17 @@ def test_a_weight_used_at_every_step_gets_the_sum_of_its_per_step_products(rng):
     total.backward()
     expected = sum(x.T @ g for x, g in zip(xs, gs))
     np.testing.assert_allclose(W.grad, expected + expected * mask, rtol=1e-5, atol=1e-5)
+
+
+def test_an_intermediate_result_no_backward_saved_is_freed_before_the_backward_pass():
+    """A node keeps where its inputs came from, not their values (function.InputSource): ``h`` below is used only by
+    an addition, whose backward needs nothing saved, so its array goes as soon as the forward pass drops it."""
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2.0
+    values = weakref.ref(h.data)
+    loss = ((h + 1.0) * x).sum()
+    del h
+    gc.collect()
+    assert values() is None
+    loss.backward()  # d/dx (2x + 1) x = 4x + 1
+    assert x.grad.tolist() == [5.0, 9.0, 13.0]

