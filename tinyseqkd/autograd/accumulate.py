@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-PENDING_BYTES = 4 * 2**20  # deferred factors held per weight before they are multiplied (the 2 × 256 teacher: 13 steps)
+PENDING_BYTES = 4 * 2**20  # a weight's deferred factors held before they are multiplied (the teacher: 13 steps)
 
 
 class OuterProduct:

@@ -1,7 +1,7 @@
 """Tensor: a numpy array that remembers how it was computed, and reverse-mode differentiation over that record.
 
 Every operation on tensors (``a + b``, ``a @ w``, ``x.tanh()``) is a :class:`~tinyseqkd.autograd.function.Function`
-whose result points back to a node holding its inputs. ``loss.backward()`` then
+whose result points back to a node that knows where its inputs came from. ``loss.backward()`` then
 
 1. orders the recorded nodes so that every node comes after all nodes that use its outputs (a topological sort of
    the graph, walked from the loss), and
@@ -154,7 +154,7 @@ class Tensor:
             output_grads = sums.take_outputs(node)
             if output_grads is None:
                 continue  # no gradient reached this op
-            for tensor, input_grad in zip(node.inputs, node.backward(output_grads)):
+            for tensor, input_grad in zip(node.inputs, node.backward(output_grads)):  # tensor: a leaf or an InputSource
                 if input_grad is not None and tensor.requires_grad:
                     sums.add(tensor, input_grad)
         for leaf, leaf_grad in sums.leaf_sums():  # leaves last, so that a weight's per-step terms are summed at once
