@@ -20,6 +20,12 @@ Division follows numpy's rules (``error_model="numpy"``: x / 0 gives inf or nan,
 (raise ZeroDivisionError), because the check Python's rule needs stops LLVM from vectorising any loop that divides:
 measured 7x slower on a loop of 65,000 divisions.
 
+Every kernel runs on one thread. Splitting the rows among threads (``numba.prange``) halves a kernel alone
+(log-softmax of 2,240 × 4,708 scores: 12.5 → 6.9 ms), but in a decoding or training step the kernels alternate with
+BLAS matrix products, and the two thread pools then hand the cores back and forth: measured with an LSTM cell of
+320 × 256 after its product, 1.40 ms serial against 1.29 ms (OpenMP, passive waiting) or 1.54 ms (numba's
+workqueue), and 8.7 ms with OpenMP's default spinning. BLAS keeps both cores; the kernels take their turn.
+
 Two floating-point liberties are allowed (``reassoc``: sums may be reordered, so that a loop adding up a row runs
 8 lanes at a time; ``contract``: a*b + c may become one fused multiply-add). The others that ``fastmath=True`` would
 add — assuming no NaN or infinity — are not: a NaN must stay a NaN so that training can notice it.
