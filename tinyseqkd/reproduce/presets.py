@@ -9,7 +9,7 @@ evaluation settings. :mod:`tinyseqkd.reproduce.plan` turns it into stages.
   targets per source, a baseline that spreads its probability over them, a teacher whose beam mostly picks one.
 - ``classroom`` — about an hour on 2 cores: the teacher, the baseline and the Seq-KD student of Table 1 on the
   Bible corpus, and 80% pruning; its stages are the full preset's own (the same keys).
-- ``full`` — every row of Table 1 and the pruning sweep of Sec. 5.2 on the Bible corpus; 1 h 52 min on 2 cores.
+- ``full`` — every row of Table 1 and the pruning sweep of Sec. 5.2 on the Bible corpus; 1 h 41 min on 2 cores.
 
 Every number is chosen from measurements, which the comments give (and what was tried against them); the README's
 "What to expect" gives each preset's measured time and figures.
@@ -165,8 +165,9 @@ QUICK = Preset(
 #   2-3 valid BLEU (ppl 73-83) after 1,200 updates, where the teacher was at 14 after 1,000. Its lr is 0.01 (lower
 #   valid ppl than 0.005 at every one of 4 validations) and it gets 6 epochs (2,526 updates), as many for every row
 #   (Table 1 trains every row for the same number of epochs): what fits the full preset into two hours with the
-#   four students, Seq-Inter's K = 35 lists, the fine-tunes and the pruning sweep (measured: 1 h 52 min; the
-#   baseline ends at 12.1 test BLEU greedy, past the point where attention takes hold but still improving).
+#   four students, Seq-Inter's K = 35 lists, the fine-tunes and the pruning sweep (measured: 1 h 41 min; in two
+#   runs that differed only in float rounding the baseline ended at 12.1 and 8.3 test BLEU greedy: at the point
+#   where attention takes hold, and still improving).
 # - Every row's best checkpoint is chosen by validation BLEU (greedy, the shipped 300 verses): a Seq-KD student is
 #   trained on the teacher's output, so its perplexity on the gold valid targets is expected to be high (the paper:
 #   22.7 against the baseline's 8.2) and would pick an early checkpoint. Near 0 BLEU one validation's noise is larger
@@ -189,14 +190,14 @@ BIBLE_FINE_TUNE = {"train.lr": 0.001, "train.max_epochs": 1, "train.validate_eve
 # The whole test split (1,016 verses, 2 references), greedy and beam 5; no beam sweep (13 rows are evaluated one at a
 # time, as they time decoding: each more beam size would add about a minute per row).
 BIBLE_EVALUATION = dict(test_size=0, beam=5, beam_sweep=())
-# Seconds per stage measured in the full run (2 cores, two stages side by side), for the ETA. A Word-KD student
-# took 1,300-1,380 s (plan.WORD_KD_COST × "student"); the teacher's fine-tune 316 s, a student's 125 s.
-BIBLE_ESTIMATES = {"teacher": 1770, "distill-beam": 485, "distill-kbest": 3055, "student": 790, "fine-tune": 125,
-                   "prune": 130, "evaluate": 17}
+# Seconds per stage measured in the second full run (2 cores, two stages side by side), for the ETA. A Word-KD
+# student took 1,332 s (plan.WORD_KD_COST × "student"); the teacher's fine-tune 311 s, a student's 118-123 s.
+BIBLE_ESTIMATES = {"teacher": 1770, "distill-beam": 345, "distill-kbest": 2400, "student": 675, "fine-tune": 120,
+                   "prune": 133, "evaluate": 17}
 
 FULL = Preset(
     name="full",
-    summary="every row of Table 1 and the pruning sweep of Sec. 5.2 on bible-es-en (measured: 1 h 52 min on 2 cores)",
+    summary="every row of Table 1 and the pruning sweep of Sec. 5.2 on bible-es-en (measured: 1 h 41 min on 2 cores)",
     budget_minutes=None,
     jobs=2,
     data=BIBLE_DATA,
@@ -222,7 +223,7 @@ FULL = Preset(
 CLASSROOM = dataclasses.replace(
     FULL,
     name="classroom",
-    summary="the teacher, the baseline and the Seq-KD student of Table 1 and 80% pruning, on bible-es-en (about 52 "
+    summary="the teacher, the baseline and the Seq-KD student of Table 1 and 80% pruning, on bible-es-en (about 50 "
             "minutes on 2 cores, from the full run's stage times)",
     budget_minutes=60,
     rows=("teacher", "baseline", "seq-kd"),
