@@ -27,8 +27,11 @@ def test_a_failing_command_names_its_status_and_last_line():
     assert caught.value.tail == ["working", "tinyseqkd: error: bad"]
 
 
+# Each child script installs Python's Ctrl-C handler itself: a command started in the background inherits SIGINT as
+# ignored (``pytest &``, nohup), and Python then leaves it ignored.
 SAVES_ON_CTRL_C = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 try:
     print('started', flush=True)
     time.sleep(30)

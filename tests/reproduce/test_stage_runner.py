@@ -232,7 +232,16 @@ def test_one_reproduction_at_a_time_in_an_output_directory(tmp_path):
     assert not (tmp_path / ".lock").exists()
 
 
-def test_ctrl_c_stops_the_running_stage_and_the_next_run_continues_it(tmp_path):
+@pytest.fixture
+def ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt in this process during the test, even when the tests run in the background
+    (which starts them with SIGINT ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_stops_the_running_stage_and_the_next_run_continues_it(tmp_path, ctrl_c_raises):
     calls = Calls()
 
     def presses_ctrl_c(context):  # as if the user pressed Ctrl-C while this stage runs
