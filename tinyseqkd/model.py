@@ -81,11 +81,6 @@ class Encoded:
         """The same source, read by decoder rows of the given sentences (of this batch), one row each."""
         return Encoded(self.memory, self.keys, self.lengths, [], np.asarray(sentences))
 
-    @property
-    def row_lengths(self) -> np.ndarray:
-        """The source length each decoder row attends over."""
-        return self.lengths if self.rows is None else self.lengths[self.rows]
-
 
 class Seq2Seq(Module):
     """Attentional LSTM encoder–decoder (equations in the module docstring)."""

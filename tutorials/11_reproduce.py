@@ -170,7 +170,7 @@ print(report.skipped or "\n".join(f"  {path}" for path in report.written))
 #
 # The paper's table is a graph of ordinary runs; its results are data (results.json) from which the table, the
 # deltas, the claims and the plots are rendered. `tinyseqkd reproduce --preset quick` does all of this with real
-# commands in minutes, `--preset classroom` on the Bible corpus in about an hour, `--preset full` in about two.
+# commands in minutes, `--preset classroom` on the Bible corpus in about an hour, `--preset full` in under two hours.
 #
 # ## Exercises (worked solutions: `tutorials/solutions/11_reproduce.py`)
 #

@@ -45,7 +45,7 @@ class TableModel:
 
     def decode_step(self, prev_ids, h_tilde, states, encoded):
         self.steps += 1
-        lengths = encoded.row_lengths[:, None]
+        lengths = (encoded.lengths if encoded.rows is None else encoded.lengths[encoded.rows])[:, None]
         weights = (np.arange(encoded.memory.shape[1]) < lengths) / lengths
         return Tensor(np.asarray(prev_ids, np.float32)[:, None]), states, Tensor(weights)
 
