@@ -1,11 +1,11 @@
 """Progress of a reproduction: which stage (i of n), the stage's own lines, an ETA for the whole run, and how busy
 the machine was meanwhile.
 
-The ETA comes from per-stage estimates in seconds (each :class:`~tinyseqkd.reproduce.stages.Stage` declares one;
-the presets hold each kind of stage's measured seconds). As stages finish, their real times correct the rest:
-every remaining estimate is multiplied by (seconds taken ÷ seconds estimated) over the stages finished so far in
-this run. The remaining stages are then laid out the way the runner will start them (:func:`choose_starts`, with ``--jobs`` side by side),
-so the ETA of a run with two jobs is not simply half of the one-job figure.
+The ETA comes from per-stage estimates in seconds (each :class:`~tinyseqkd.reproduce.stages.Stage` declares one; the
+presets hold each kind of stage's measured seconds). As stages finish, their real times correct the rest: every
+remaining estimate is multiplied by (seconds taken ÷ seconds estimated) over the stages finished so far in this run.
+The remaining stages are then laid out the way the runner will start them (:func:`choose_starts`, with ``--jobs``
+side by side), so the ETA of a run with two jobs is not simply half of the one-job figure.
 """
 
 from __future__ import annotations
