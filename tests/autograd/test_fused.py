@@ -68,6 +68,26 @@ def test_the_fused_output_layer_loss_computes_no_gradient_without_a_graph(rng):
     assert loss.requires_grad is False
 
 
+def test_fused_dropout_equals_the_composed_one_bit_for_bit_and_keeps_a_boolean_mask(rng):
+    from tinyseqkd.autograd.fused import masked_scale
+
+    x = rng.standard_normal((5, 7)).astype(np.float32)
+    x[0, 0] = np.nan  # a NaN stays a NaN where it is dropped too (x · 0), as in the composed product
+    keep = rng.random((5, 7)) >= 0.3
+    leaf_fused, leaf_composed = Tensor(x, requires_grad=True), Tensor(x, requires_grad=True)
+    keep[0, 0] = False
+    fused_out = masked_scale(leaf_fused, keep, 1 / 0.7)
+    composed_out = leaf_composed * (keep * np.asarray(1 / 0.7, dtype=np.float32))
+    np.testing.assert_array_equal(fused_out.data, composed_out.data)
+    assert np.isnan(fused_out.data[0, 0])
+    assert fused_out._node.ctx.args[0].dtype == np.bool_  # what the backward keeps
+    g = rng.standard_normal((5, 7)).astype(np.float32)
+    fused_out.backward(g)
+    composed_out.backward(g)
+    np.testing.assert_array_equal(leaf_fused.grad, leaf_composed.grad)
+    assert gradcheck(lambda t: masked_scale(t, keep, 1 / 0.7), rng.standard_normal((5, 7)))
+
+
 def test_there_is_one_log_softmax():
     assert F.log_softmax is log_softmax
     with pytest.raises(ValueError, match="last axis"):

@@ -34,6 +34,7 @@ Unbind            tinyseqkd.autograd.shapes         split an axis into separate 
 Where             tinyseqkd.autograd.shapes         cond ? a : b
 Affine            tinyseqkd.autograd.fused          x W + b (fused; used by nn.Linear and the LSTM's input product)
 LogSoftmax        tinyseqkd.autograd.fused          log-softmax over the last axis (fused; kernels/softmax.py)
+MaskedScale       tinyseqkd.autograd.fused          x ⊙ keep · s: dropout, keeping a boolean mask (fused)
 OutputLayerNLL    tinyseqkd.autograd.fused          the output layer, log-softmax and NLL in one (fused; kernels/softmax.py)
 LSTMStep          tinyseqkd.nn.lstm                 h W_hh added, then the LSTM cell's gates (fused; kernels/lstm.py)
 AttentionStep     tinyseqkd.nn.attention            one step of Luong attention (fused; kernels/attention.py)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinyseqkd.autograd import ops, shapes
-from tinyseqkd.autograd.fused import log_softmax
+from tinyseqkd.autograd.fused import log_softmax, masked_scale
 from tinyseqkd.autograd.tensor import Tensor
 
 __all__ = ["logsumexp", "log_softmax", "log_softmax_composed", "softmax", "pick", "nll_loss", "cross_entropy",
@@ -123,4 +123,4 @@ def dropout(x: Tensor, p: float, rng: np.random.Generator, training: bool = True
     if not 0.0 <= p < 1.0:
         raise ValueError(f"dropout probability must be in [0, 1), got {p}")
     keep = rng.random(x.shape, dtype=np.float32) >= p
-    return x * (keep * np.asarray(1.0 / (1.0 - p), dtype=x.dtype))
+    return masked_scale(x, keep, 1.0 / (1.0 - p))  # x * (keep * 1/(1−p)), keeping the mask as booleans

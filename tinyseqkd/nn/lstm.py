@@ -61,14 +61,14 @@ class LSTMStep(Function):
         a = h @ W_hh
         a += a_x
         c = np.ascontiguousarray(c, dtype=a.dtype)
-        h_new, c_new, gates, tanh_c = lstm_cell_forward(a, c)
-        ctx.save_for_backward(gates, c, tanh_c, h, W_hh)
+        h_new, c_new, gates, _ = lstm_cell_forward(a, c)
+        ctx.save_for_backward(gates, c, c_new, h, W_hh)  # c_new, not tanh(c_new): the next step keeps it anyway
         return h_new, c_new
 
     @staticmethod
     def backward(ctx, dh_new, dc_new):
-        gates, c, tanh_c, h, W_hh = ctx.saved
-        da, dc = lstm_cell_backward(dh_new, dc_new, gates, c, tanh_c)
+        gates, c, c_new, h, W_hh = ctx.saved
+        da, dc = lstm_cell_backward(dh_new, dc_new, gates, c, c_new)
         _, needs_h, needs_c, needs_W = ctx.needs_input_grad
         dh = da @ W_hh.T if needs_h else None
         dW_hh = OuterProduct(h, da) if needs_W else None

@@ -58,7 +58,7 @@ c_prev = rng.standard_normal((B, H)).astype(np.float32)
 h, c, gates, tanh_c = lstm_cell_forward_numpy(a, c_prev)
 dh, dc = rng.standard_normal((2, B, H)).astype(np.float32)
 calls = {"forward": (lstm_cell_forward, lstm_cell_forward_numpy, (a, c_prev)),
-         "backward": (lstm_cell_backward, lstm_cell_backward_numpy, (dh, dc, gates, c_prev, tanh_c))}
+         "backward": (lstm_cell_backward, lstm_cell_backward_numpy, (dh, dc, gates, c_prev, c))}
 for direction, (dispatcher, twin, arguments) in calls.items():
     with use_kernels("numba"):
         dispatcher(*arguments)  # compiled (or loaded from the cache) once, before timing
