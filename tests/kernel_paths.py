@@ -8,9 +8,9 @@ block, replaces each numba kernel by a function that fails the test: code that b
 from collections import Counter
 from contextlib import contextmanager
 
-from tinyseqkd.kernels import attention, beam, lstm, scatter, softmax, use_kernels
+from tinyseqkd.kernels import attention, beam, lstm, scatter, softmax, use_kernels, word_kd
 
-KERNEL_MODULES = (lstm, attention, softmax, scatter, beam)
+KERNEL_MODULES = (lstm, attention, softmax, scatter, beam, word_kd)
 SUFFIX = {"numba": "_kernel", "numpy": "_numpy"}  # every public kernel and twin is named so
 
 

@@ -55,7 +55,7 @@ def test_use_kernels_sets_the_path_and_a_with_block_puts_the_old_one_back():
 def test_every_kernel_has_a_twin():
     kernels = {name[:-len("_kernel")] for _, name in path_functions("numba")}
     twins = {name[:-len("_numpy")] for _, name in path_functions("numpy")}
-    assert kernels == twins and len(kernels) == 9, (kernels, twins)
+    assert kernels == twins and len(kernels) == 10, (kernels, twins)
 
 
 @pytest.mark.parametrize("path", ["numba", "numpy"])

@@ -9,6 +9,8 @@ import pytest
 from kernel_paths import path_functions, running_only
 from tinyseqkd.autograd import functional as F
 from tinyseqkd.decoding import beam_search, greedy_decode
+from tinyseqkd.distill.word_kd import teacher_output_inputs
+from tinyseqkd.distill.word_kd_output import word_kd_output_loss
 from tinyseqkd.model import ModelArgs, Seq2Seq
 
 pytestmark = [pytest.mark.ch04_model, pytest.mark.ch06_kernels]
@@ -27,12 +29,18 @@ def small_model(seed: int) -> Seq2Seq:
 
 
 def everything(model: Seq2Seq):
-    """Loss, the gradient of every parameter (from the fused training loss, and from the log-probabilities that
-    Word-KD differentiates), greedy outputs and the beam n-best lists of one small batch."""
+    """Loss, the gradient of every parameter (from the fused training loss, from the log-probabilities that
+    Word-KD's definition differentiates, and from Word-KD as training runs it), greedy outputs and the beam n-best
+    lists of one small batch."""
     model.train()
     grads = {}
+    teacher_side = teacher_output_inputs(model, BATCH)  # the model as its own Word-KD teacher
+    weights = (TGT_OUT != 0) / (TGT_OUT != 0).sum()
+    word_kd = lambda: word_kd_output_loss(model.attentional_states(SRC, SRC_LENGTHS, TGT_IN), model.generator.weight,
+                                          model.generator.bias, teacher_side, TGT_OUT, weights, temperature=2.0)[0]
     for kind, loss_of in (("fused", lambda: model.loss(BATCH)),
-                          ("log_probs", lambda: F.nll_loss(model(SRC, SRC_LENGTHS, TGT_IN), TGT_OUT))):
+                          ("log_probs", lambda: F.nll_loss(model(SRC, SRC_LENGTHS, TGT_IN), TGT_OUT)),
+                          ("word_kd", word_kd)):
         model.zero_grad()
         loss = loss_of()
         loss.backward()

@@ -13,7 +13,7 @@ position is in that position's row, so this node goes through the rows in slices
 
 with w_j = mask_j / N (``word_kd.loss_divisor``). Each slice's gradient with respect to the scores is multiplied into
 the gradients of h̃, W and b at once, so only those are kept; the loss is a scalar at the end of the graph and the
-backward only scales them. The same numbers as ``word_kd_loss(model(...), teacher_probabilities(...), ...)``, held
+backward only scales them. One slice's loss and gradient is ``kernels/word_kd.py`` (a numba kernel and its numpy twin). The same numbers as ``word_kd_loss(model(...), teacher_probabilities(...), ...)``, held
 equal by a test, and gradient-checked.
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from tinyseqkd.autograd import Function, Tensor
 from tinyseqkd.autograd.fused import add_slice_gradients, needs_gradients, row_slices, scaled_gradients
-from tinyseqkd.kernels.softmax import log_softmax_forward
+from tinyseqkd.kernels.word_kd import word_kd_rows
 
 
 class WordKDOutputLoss(Function):
@@ -39,8 +39,8 @@ class WordKDOutputLoss(Function):
         dh, dW, db = (np.empty_like(rows), np.zeros_like(W), np.zeros_like(b)) if with_gradients else (None,) * 3
         total = nll_total = 0.0
         for part in row_slices(len(rows), W.shape[1]):
-            loss, nll, grad = _slice(rows[part] @ W + b, teacher_rows[part] @ teacher_W + teacher_b,
-                                     targets[part], weights[part], alpha, temperature, with_gradients)
+            loss, nll, grad = word_kd_rows(rows[part] @ W + b, teacher_rows[part] @ teacher_W + teacher_b,
+                                           targets[part], weights[part], alpha, temperature, with_gradients)
             total, nll_total = total + loss, nll_total + nll
             if with_gradients:
                 add_slice_gradients(grad, rows, W, part, dh, dW, db)
@@ -51,30 +51,6 @@ class WordKDOutputLoss(Function):
     @staticmethod
     def backward(ctx, g):
         return scaled_gradients(ctx, g)
-
-
-def _slice(scores, teacher_scores, targets, weights, alpha, temperature, with_gradient):
-    """One slice of rows: (Σ of the rows' losses, Σ of their weighted gold NLL, dL/dscores or None)."""
-    rows = np.arange(len(scores))
-    log_p = _log_softmax(scores)
-    nll = -log_p[rows, targets] * weights  # (n,)
-    soft = log_p if temperature == 1.0 else _log_softmax(scores / np.asarray(temperature, scores.dtype))
-    q = np.exp(_log_softmax(teacher_scores if temperature == 1.0 else
-                            teacher_scores / np.asarray(temperature, scores.dtype)))
-    cross = -np.einsum("nv,nv->n", q, soft) * np.asarray(temperature ** 2, scores.dtype) * weights
-    loss = float(((1.0 - alpha) * nll + alpha * cross).sum())
-    if not with_gradient:
-        return loss, float(nll.sum()), None
-    p = np.exp(log_p)
-    p_soft = p if temperature == 1.0 else np.exp(soft)
-    grad = (1.0 - alpha) * p + (alpha * temperature) * (p_soft - q)
-    grad[rows, targets] -= 1.0 - alpha
-    grad *= weights[:, None]
-    return loss, float(nll.sum()), grad
-
-
-def _log_softmax(x: np.ndarray) -> np.ndarray:
-    return log_softmax_forward(np.ascontiguousarray(x))
 
 
 def word_kd_output_loss(h_tilde: Tensor, W: Tensor, b: Tensor, teacher: tuple, targets: np.ndarray,
