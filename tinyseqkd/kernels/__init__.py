@@ -8,6 +8,7 @@ Read after the model they speed up. One module per computation, each laid out th
     softmax.py    log-softmax over the vocabulary, forward and backward     (autograd/fused.py: LogSoftmax)
     scatter.py    scatter-add of rows: an embedding lookup's backward       (autograd/shapes.py: GetItem)
     beam.py       one step of batched beam search                           (decoding.py: beam_search)
+    word_kd.py    the Word-KD loss and its gradient, row by row             (distill/word_kd_output.py)
     fastexp.py    the vectorised exp that the float32 kernels use
     switch.py     the one switch: ``TINYSEQKD_KERNELS=numpy`` or ``use_kernels("numpy")`` runs every twin
 
