@@ -1,6 +1,7 @@
 """Training speed: target tokens per second of one update, tinyseqkd beside PyTorch, for the shipped configs.
 
-    python benchmarks/train_speed.py [--threads 2] [--steps 10] [--configs teacher student student-small]
+    python benchmarks/train_speed.py [--threads 2] [--steps 10] [--rounds 3]
+                                     [--configs teacher student student-small]
                                      [--word-kd student:teacher | --word-kd none]
 
 For each config the script draws real batches of 64 sentence pairs from the embedded corpus (the config's own BPE
@@ -15,7 +16,11 @@ on the student's batches: the teacher's forward pass in evaluation mode without 
 computation written plainly for PyTorch.
 
 Benchmarks need a quiet machine: the load average is printed beside the figures, and both frameworks run in the
-same invocation. The last line is one JSON object with every figure.
+same invocation. Even so, a 2-core virtual machine's speed drifts by 10–30% from one minute to the next (seen: the
+same Word-KD comparison at 0.82x, 1.29x and 1.66x in three runs), so each framework runs ``--rounds`` times in fresh
+processes, alternated (ours, PyTorch; then PyTorch, ours; ...), and the figures are the medians: the ratio is the
+median of the rounds' ratios, each from two runs seconds apart. ``--profile`` runs one round. The last line is one
+JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -189,6 +194,11 @@ def run_worker(framework, args, shape_file, batch_file, teacher_shape_file=None)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def median_of(rounds: list[dict], framework: str) -> dict:
+    """One framework's figures over the rounds: the median of each."""
+    return {key: statistics.median(one[framework][key] for one in rounds) for key in rounds[0][framework]}
+
+
 def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
@@ -198,6 +208,8 @@ def main() -> None:
     parser.add_argument("--configs", nargs="+", default=["teacher", "student", "student-small"])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10, help="timed updates per framework (after 2 warm-up)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="fresh processes per framework, alternated; the figures and the ratio are their medians")
     parser.add_argument("--profile", action="store_true", help="print tinyseqkd's profile to stderr")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--word-kd", default="student:teacher", metavar="STUDENT:TEACHER",
@@ -230,17 +242,24 @@ def main() -> None:
                 if teacher_shape["tgt_vocab_size"] != shape["tgt_vocab_size"]:
                     raise SystemExit(f"--word-kd {args.word_kd}: the two configs' target vocabularies differ")
                 Path(teacher_file).write_text(json.dumps(teacher_shape))
-            row = {"model": f"{shape['layers']}x{shape['hidden_size']}, vocab {shape['tgt_vocab_size']}",
-                   "tinyseqkd": run_worker("tinyseqkd", args, shape_file, batch_file, teacher_file)}
+            frameworks = ["tinyseqkd", "pytorch"] if with_torch else ["tinyseqkd"]
+            rounds = []
+            for r in range(1 if args.profile else args.rounds):  # alternated: a slow minute hits both frameworks
+                order = frameworks if r % 2 == 0 else frameworks[::-1]
+                rounds.append({f: run_worker(f, args, shape_file, batch_file, teacher_file) for f in order})
+            row = {"model": f"{shape['layers']}x{shape['hidden_size']}, vocab {shape['tgt_vocab_size']}"}
+            row.update({f: median_of(rounds, f) for f in frameworks})
             if teacher is not None:
                 row["teacher"] = teacher
             line = f"{label:20s} {row['model']:22s} tinyseqkd {row['tinyseqkd']['tokens_per_s']:8,.0f} tok/s " \
                    f"(peak {row['tinyseqkd']['peak_rss_mb']:5.0f} MB)"
             if with_torch:
-                row["pytorch"] = run_worker("pytorch", args, shape_file, batch_file, teacher_file)
-                row["ratio"] = row["tinyseqkd"]["tokens_per_s"] / row["pytorch"]["tokens_per_s"]
+                ratios = [one["tinyseqkd"]["tokens_per_s"] / one["pytorch"]["tokens_per_s"] for one in rounds]
+                row["ratio"], row["round_ratios"] = statistics.median(ratios), ratios
                 line += f" | PyTorch {row['pytorch']['tokens_per_s']:8,.0f} tok/s " \
                         f"(peak {row['pytorch']['peak_rss_mb']:5.0f} MB) | ratio {row['ratio']:.2f}x"
+                if len(ratios) > 1:
+                    line += " (rounds: " + ", ".join(f"{x:.2f}" for x in ratios) + ")"
             print(line, flush=True)
             results[label] = row
     results["load_average_end"] = os.getloadavg()[0]

@@ -88,7 +88,7 @@ def affine(x: Tensor, W: Tensor, b: Tensor) -> Tensor:
 
 
 class MaskedScale(Function):
-    """y = x ⊙ keep · s for a boolean mask ``keep`` and a number s: dropout's arithmetic. backward: g ⊙ keep · s."""
+    """y = x ⊙ keep · s, for a boolean mask ``keep`` and a number s: dropout. Backward: g ⊙ keep · s."""
 
     @staticmethod
     def forward(ctx, x, keep, scale):

@@ -91,7 +91,8 @@ def _tanh_into(x, out, minus_abs, e, bits):
 def lstm_cell_backward_kernel(dh, dc, gates, c_prev, c, da, dc_prev):
     """Loop version of :func:`lstm_cell_backward_numpy` for float32, writing into da and dc_prev."""
     B, H = c_prev.shape
-    minus_abs, e, bits, t = np.empty(H, np.float32), np.empty(H, np.float32), np.empty(H, np.int32), np.empty(H, np.float32)
+    t, minus_abs, e = np.empty(H, np.float32), np.empty(H, np.float32), np.empty(H, np.float32)  # t: tanh(c) of a row
+    bits = np.empty(H, np.int32)
     for b in range(B):
         _tanh_into(c[b], t, minus_abs, e, bits)
         i, f, o, g = gates[b, :H], gates[b, H:2 * H], gates[b, 2 * H:3 * H], gates[b, 3 * H:]
