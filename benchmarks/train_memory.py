@@ -7,6 +7,14 @@ validation) and reports the child's peak resident set size (``ru_maxrss``): what
 it, interpreter, numpy and numba included. Memory does not depend on the machine's load, so this figure is stable
 where the speed benchmarks are not. ``--code DIR`` runs another checkout's package (``PYTHONPATH=DIR``), to compare
 before and after a change with everything else equal. The last line is one JSON object.
+
+Where the teacher's ~550 MB go (measured on 2026-11-29, RSS of one process at each point; issue 14's target is 500):
+Python and numpy 26 MB; importing numba 65 MB, and its first compiled kernel another 45 MB (LLVM's machinery:
+every later kernel costs ~1 MB); the prepared Bible corpus ~125 MB (77 MB of live objects — the texts, id arrays, the
+tokenizer's and BPE's caches — the rest freed but not returned; clearing the caches after encoding or packing the
+ids into one array measured no lower peak); weights, gradients and Adam's two moments 4 × 6.3 M floats = 100 MB;
+and the step itself, ~200 MB on the longest batch (48 × 93 target tokens), mostly what the LSTM backward needs:
+the four gates of every layer and step (69 MB), h and c (31 MB).
 """
 
 from __future__ import annotations
