@@ -57,8 +57,9 @@ def nll_rows_numpy(x: np.ndarray, targets: np.ndarray, weights: np.ndarray, with
 
 # ------------------------------------------------------------------------------------------- numba kernels
 @kernel
-def _shifted_exp_row(row, shifted, probs, bits):
-    """One row's x_k − m into ``shifted`` and e^(x_k − m) into ``probs`` (m = max_k x_k); returns Σ_k e^(x_k − m)."""
+def shifted_exp_row(row, shifted, probs, bits):
+    """One row's x_k − m into ``shifted`` and e^(x_k − m) into ``probs`` (m = max_k x_k); returns Σ_k e^(x_k − m).
+    ``shifted`` and ``probs`` may be one array (it then ends holding the exps). Also used by ``word_kd.py``."""
     top = row[0]
     for k in range(1, len(row)):
         top = max(top, row[k])
@@ -79,7 +80,7 @@ def log_softmax_forward_kernel(x, y):
     probs = np.empty(V, np.float32)
     bits = np.empty(V, np.int32)
     for n in range(N):
-        log_total = np.float32(math.log(_shifted_exp_row(x[n], shifted, probs, bits)))
+        log_total = np.float32(math.log(shifted_exp_row(x[n], shifted, probs, bits)))
         for k in range(V):
             y[n, k] = shifted[k] - log_total
 
@@ -115,7 +116,7 @@ def nll_rows_kernel(x, targets, weights, losses, with_gradient):
                 for k in range(V):
                     x[n, k] = 0.0
             continue
-        total = _shifted_exp_row(x[n], shifted, probs, bits)
+        total = shifted_exp_row(x[n], shifted, probs, bits)
         t = targets[n]
         losses[n] = w * (np.float32(math.log(total)) - shifted[t])
         if with_gradient:

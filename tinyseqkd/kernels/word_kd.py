@@ -28,7 +28,7 @@ import numpy as np
 
 from tinyseqkd.kernels import kernel, switch
 from tinyseqkd.kernels.fastexp import exp_into
-from tinyseqkd.kernels.softmax import log_softmax_forward_numpy
+from tinyseqkd.kernels.softmax import log_softmax_forward_numpy, shifted_exp_row
 
 
 # ------------------------------------------------------------------------------------------- numpy twin
@@ -60,7 +60,7 @@ def word_kd_rows_kernel(scores, teacher_scores, targets, weights, alpha, tempera
     ``nlls``, and, if ``with_gradient``, the gradient written over ``scores``."""
     n, V = scores.shape
     T, a, keep = np.float32(temperature), np.float32(alpha), np.float32(1.0 - alpha)
-    shifted, bits = np.empty(V, np.float32), np.empty(V, np.int32)
+    shifted, scaled, bits = np.empty(V, np.float32), np.empty(V, np.float32), np.empty(V, np.int32)
     p, p_soft, q = np.empty(V, np.float32), np.empty(V, np.float32), np.empty(V, np.float32)
     for j in range(n):
         w, z, y = weights[j], scores[j], targets[j]
@@ -72,14 +72,21 @@ def word_kd_rows_kernel(scores, teacher_scores, targets, weights, alpha, tempera
             continue
         # e^(z − m) into p, e^(z/T − m/T) into p_soft and e^(z_q/T − m_q/T) into q; each normalised by its sum
         # where it is used (one multiplication) rather than in a pass of its own
-        total = _shifted_exp(z, np.float32(1.0), shifted, p, bits)  # shifted = z − m
+        total = shifted_exp_row(z, shifted, p, bits)  # shifted = z − m
         log_total = np.float32(math.log(total))
         nll = log_total - shifted[y]  # −ℓ(y)
         total_soft, log_total_soft = total, log_total
         if temperature != 1.0:
-            total_soft = _shifted_exp(z, T, shifted, p_soft, bits)  # shifted = z/T − m/T, so ℓ_T = shifted − log
+            for k in range(V):
+                scaled[k] = z[k] / T
+            total_soft = shifted_exp_row(scaled, shifted, p_soft, bits)  # shifted = z/T − max, ℓ_T = shifted − log
             log_total_soft = np.float32(math.log(total_soft))
-        teacher_total = _shifted_exp(teacher_scores[j], T, q, q, bits)
+        teacher_row = teacher_scores[j]
+        if temperature != 1.0:
+            for k in range(V):
+                scaled[k] = teacher_row[k] / T
+            teacher_row = scaled
+        teacher_total = shifted_exp_row(teacher_row, q, q, bits)  # q = e^(z_q/T − max)
         cross = np.float32(0.0)  # Σ_k −q_T(k) ℓ_T(k)
         for k in range(V):
             cross -= q[k] * (shifted[k] - log_total_soft)
@@ -96,23 +103,6 @@ def word_kd_rows_kernel(scores, teacher_scores, targets, weights, alpha, tempera
                 for k in range(V):
                     z[k] = keep * p_scale * p[k] + soft_scale * p_soft[k] - q_scale * q[k]
             z[y] -= w * keep
-
-
-@kernel
-def _shifted_exp(x, T, shifted, out, bits):
-    """For one row x: shifted = x/T − max(x)/T and out = e^shifted (vectorised); returns Σ out. ``shifted`` and
-    ``out`` may be one array (it then ends holding e^shifted)."""
-    top = x[0]
-    for k in range(1, len(x)):
-        top = max(top, x[k])
-    top = top / T
-    for k in range(len(x)):
-        shifted[k] = x[k] / T - top
-    exp_into(shifted, out, bits)
-    total = np.float32(0.0)
-    for k in range(len(x)):
-        total += out[k]
-    return total
 
 
 # ------------------------------------------------------------------------------------------- dispatcher
