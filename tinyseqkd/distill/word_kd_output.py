@@ -13,8 +13,9 @@ position is in that position's row, so this node goes through the rows in slices
 
 with w_j = mask_j / N (``word_kd.loss_divisor``). Each slice's gradient with respect to the scores is multiplied into
 the gradients of h̃, W and b at once, so only those are kept; the loss is a scalar at the end of the graph and the
-backward only scales them. One slice's loss and gradient is ``kernels/word_kd.py`` (a numba kernel and its numpy twin). The same numbers as ``word_kd_loss(model(...), teacher_probabilities(...), ...)``, held
-equal by a test, and gradient-checked.
+backward only scales them. One slice's loss and gradient is ``tinyseqkd/kernels/word_kd.py`` (a numba kernel beside
+its numpy twin). The same numbers as ``word_kd_loss(model(...), teacher_probabilities(...), ...)``, held equal by a
+test, and gradient-checked.
 """
 
 from __future__ import annotations
