@@ -27,7 +27,6 @@ import math
 import numpy as np
 
 from tinyseqkd.kernels import kernel, switch
-from tinyseqkd.kernels.fastexp import exp_into
 from tinyseqkd.kernels.softmax import log_softmax_forward_numpy, shifted_exp_row
 
 
