@@ -16,7 +16,7 @@ weight used at every step gets its dW as one product over all steps (``autograd/
     decoder layer 0      (B·T, E) · (E, 4H) once; T × (B, H) · (H, 4H) for h̃ (input feeding) and for h
     decoder layer l > 0  T × (B, H) · (H, 4H) twice (input and recurrent)
     attention            (B·S, H) · (H, H) once (the keys); T × (B, S, H) scores and contexts (batched)
-    combine, output      T × (B, 2H) · (2H, H); (B·T, H) · (H, V)
+    combine, output      T × (B, 2H) · (2H, H); (N, H) · (H, V) for the N real (unpadded) target positions
 
 The last line is one JSON object.
 """
@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE))
 from train_speed import ours, read_batches, write_batches  # noqa: E402
 
 
-def forward_products(B: int, S: int, T: int, E: int, H: int, V: int, L: int) -> list[tuple]:
+def forward_products(B: int, S: int, T: int, E: int, H: int, V: int, L: int, N: int) -> list[tuple]:
     """(count, (m, k), (k, n), per_step) for every forward product of one update (module docstring)."""
     products = []
     for layer in range(L):
@@ -48,14 +48,14 @@ def forward_products(B: int, S: int, T: int, E: int, H: int, V: int, L: int) -> 
                      (S, (B, H), (H, 4 * H), True)]
     products += [(1, (B * T, E), (E, 4 * H), False), (T, (B, H), (H, 4 * H), True), (T, (B, H), (H, 4 * H), True)]
     products += [(2 * T, (B, H), (H, 4 * H), True)] * (L - 1)
-    products += [(1, (B * S, H), (H, H), False), (T, (B, 2 * H), (2 * H, H), True), (1, (B * T, H), (H, V), False)]
+    products += [(1, (B * S, H), (H, H), False), (T, (B, 2 * H), (2 * H, H), True), (1, (N, H), (H, V), False)]
     return products
 
 
-def time_products(B, S, T, E, H, V, L, rng) -> float:
+def time_products(B, S, T, E, H, V, L, N, rng) -> float:
     """Seconds for every product of one update, forward and backward, with numpy (module docstring)."""
     total = 0.0
-    for count, (m, k), (_, n), per_step in forward_products(B, S, T, E, H, V, L):
+    for count, (m, k), (_, n), per_step in forward_products(B, S, T, E, H, V, L, N):
         x, w, g = (rng.standard_normal(shape).astype(np.float32) for shape in ((m, k), (k, n), (m, n)))
         total += count * _seconds(lambda: x @ w)  # forward
         total += count * _seconds(lambda: g @ w.T)  # dx
@@ -98,8 +98,8 @@ def main() -> None:
     step_seconds = ours(shape, batches, profile=False)  # the timed updates, batches[2:]
     rng = np.random.default_rng(0)
     E, H, V, L = shape["embedding_size"], shape["hidden_size"], shape["tgt_vocab_size"], shape["layers"]
-    bounds = [time_products(len(b["src"]), b["src"].shape[1], b["tgt_in"].shape[1], E, H, V, L, rng)
-              for b in batches[2:]]
+    bounds = [time_products(len(b["src"]), b["src"].shape[1], b["tgt_in"].shape[1], E, H, V, L,
+                            int(b["tgt_mask"].sum()), rng) for b in batches[2:]]
     ratios = [step / bound for step, bound in zip(step_seconds, bounds)]
     results = {"config": args.config, "threads": args.threads, "load_average_start": load_start,
                "median_step_s": statistics.median(step_seconds), "median_gemm_bound_s": statistics.median(bounds),

@@ -56,6 +56,29 @@ def test_the_fused_output_layer_loss_equals_affine_log_softmax_nll_composed(dtyp
     assert gradcheck(lambda h, W, b: fused.output_layer_nll(h, W, b, targets, weights), h0, W0, b0)
 
 
+def test_the_fused_output_layer_loss_skips_padded_positions(rng):
+    """Weight-0 rows are not multiplied at all: a NaN there (whatever the decoder left on padding) reaches neither the
+    loss nor any gradient, which equal those of the real rows alone (one product through every row would put
+    NaN · 0 = NaN into dW)."""
+    from tinyseqkd.autograd.fused import output_layer_nll
+
+    h0, W0, b0 = (rng.standard_normal(shape).astype(np.float32) for shape in ((2, 3, 4), (4, 6), (6,)))
+    targets = rng.integers(0, 6, size=(2, 3))
+    mask = np.array([[1, 1, 0], [1, 0, 0]], np.float32)
+    h0[0, 2], h0[1, 1] = np.nan, np.inf
+    padded = [Tensor(a, requires_grad=True) for a in (h0, W0, b0)]
+    real = [Tensor(a, requires_grad=True) for a in (h0[mask > 0], W0, b0)]
+    loss = output_layer_nll(*padded, targets, mask / 3)
+    expected = output_layer_nll(*real, targets[mask > 0], np.full(3, 1 / 3, np.float32))
+    loss.backward()
+    expected.backward()
+    assert loss.item() == expected.item()
+    np.testing.assert_array_equal(padded[0].grad[mask > 0], real[0].grad)
+    assert np.all(padded[0].grad[mask == 0] == 0)
+    for mine, theirs in zip(padded[1:], real[1:]):
+        np.testing.assert_array_equal(mine.grad, theirs.grad)
+
+
 def test_the_fused_output_layer_loss_computes_no_gradient_without_a_graph(rng):
     from tinyseqkd.autograd import no_grad
     from tinyseqkd.autograd.fused import output_layer_nll

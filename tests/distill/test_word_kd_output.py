@@ -61,6 +61,24 @@ def test_the_sliced_node_passes_gradcheck(temperature, rng):
                                                          temperature=temperature)[0], h, W, b)
 
 
+def test_padded_positions_are_skipped_in_both_models_products(rng):
+    """A NaN on a padded position of the student's or the teacher's states changes nothing: those rows are never
+    multiplied (one product through every row would put NaN · 0 = NaN into dW)."""
+    (h, W, b), teacher, targets, mask = _inputs(rng, np.float32)
+    weights = (mask / mask.sum()).astype(np.float32)
+    clean = [Tensor(a, requires_grad=True) for a in (h, W, b)]
+    loss, nll = word_kd_output_loss(*clean, teacher, targets, weights)
+    h_nan, teacher_nan = h.copy(), teacher[0].copy()
+    h_nan[0, 3], teacher_nan[1, 2] = np.nan, np.nan
+    dirty = [Tensor(a, requires_grad=True) for a in (h_nan, W, b)]
+    loss_nan, nll_nan = word_kd_output_loss(*dirty, (teacher_nan,) + teacher[1:], targets, weights)
+    loss.backward()
+    loss_nan.backward()
+    assert (loss_nan.item(), nll_nan) == (loss.item(), nll)
+    for mine, theirs in zip(dirty, clean):
+        np.testing.assert_array_equal(mine.grad, theirs.grad)
+
+
 def test_without_a_graph_no_gradient_is_computed(rng):
     (h, W, b), teacher, targets, mask = _inputs(rng, np.float32)
     with no_grad():

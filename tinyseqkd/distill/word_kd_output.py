@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinyseqkd.autograd import Function, Tensor
-from tinyseqkd.autograd.fused import add_slice_gradients, needs_gradients, row_slices, scaled_gradients
+from tinyseqkd.autograd.fused import (add_slice_gradients, counted_rows, needs_gradients, row_slices,
+                                      scaled_gradients, spread_rows)
 from tinyseqkd.kernels.word_kd import word_kd_rows
 
 
@@ -34,9 +35,11 @@ class WordKDOutputLoss(Function):
     @staticmethod
     def forward(ctx, h, W, b, *, teacher, targets, weights, alpha, temperature, with_gradients, report):
         teacher_rows, teacher_W, teacher_b = teacher
-        rows = np.ascontiguousarray(h).reshape(-1, h.shape[-1])
-        teacher_rows = np.ascontiguousarray(teacher_rows, h.dtype).reshape(len(rows), -1)
-        targets, weights = np.asarray(targets).reshape(-1), np.asarray(weights, h.dtype).reshape(-1)
+        all_rows = np.ascontiguousarray(h).reshape(-1, h.shape[-1])
+        weights = np.asarray(weights, h.dtype).reshape(-1)
+        counted = counted_rows(weights)  # padding counts for nothing: both models' products skip it
+        rows, targets, weights = all_rows[counted], np.asarray(targets).reshape(-1)[counted], weights[counted]
+        teacher_rows = np.ascontiguousarray(teacher_rows, h.dtype).reshape(len(all_rows), -1)[counted]
         dh, dW, db = (np.empty_like(rows), np.zeros_like(W), np.zeros_like(b)) if with_gradients else (None,) * 3
         total = nll_total = 0.0
         for part in row_slices(len(rows), W.shape[1]):
@@ -46,7 +49,8 @@ class WordKDOutputLoss(Function):
             if with_gradients:
                 add_slice_gradients(grad, rows, W, part, dh, dW, db)
         report["nll"] = nll_total
-        ctx.save_for_backward(None if dh is None else dh.reshape(h.shape), dW, db)
+        ctx.save_for_backward(None if dh is None else spread_rows(dh, counted, all_rows.shape).reshape(h.shape), dW,
+                              db)
         return np.asarray(total, dtype=h.dtype)
 
     @staticmethod
