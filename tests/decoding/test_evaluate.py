@@ -62,3 +62,16 @@ def test_sequence_log_probs_leaves_out_the_end_of_sentence_only_where_asked():
     got = sequence_log_probs(model, sources, greedy, batch_size=4, with_eos=with_eos)
     expected = [step_by_step_log_prob(model, s, out, keep) for s, out, keep in zip(sources, greedy, with_eos)]
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_the_speed_clock_starts_after_the_kernels_are_loaded_and_the_collector_has_run(monkeypatch):
+    """A warm-up sentence, then a garbage collection, then the timed translation — in that order, so that neither
+    loading the kernels nor the collector's debt from loading lands in a speed figure."""
+    import tinyseqkd.evaluate as evaluate
+
+    events = []
+    monkeypatch.setattr(evaluate, "translate_ids", lambda model, ids, batch_size, decode: events.append(len(ids)))
+    monkeypatch.setattr(evaluate.gc, "collect", lambda: events.append("collect"))
+    monkeypatch.setattr(evaluate.time, "perf_counter", lambda: events.append("clock") or 0.0)
+    evaluate.timed_translation(None, [np.array([5])] * 7, 4, None)
+    assert events == [1, "collect", "clock", 7, "clock"]
