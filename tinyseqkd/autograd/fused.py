@@ -115,10 +115,7 @@ class OutputLayerNLL(Function):
 
     @staticmethod
     def forward(ctx, h, W, b, *, targets, weights, with_gradients):
-        all_rows = np.ascontiguousarray(h).reshape(-1, h.shape[-1])
-        weights = np.asarray(weights, h.dtype).reshape(-1)
-        counted = counted_rows(weights)  # padding counts for nothing: its products are skipped
-        rows, targets, weights = all_rows[counted], np.asarray(targets).reshape(-1)[counted], weights[counted]
+        all_rows, counted, (rows, targets, weights) = rows_that_count(h, targets, weights)  # padding: skipped
         dh, dW, db = (np.empty_like(rows), np.zeros_like(W), np.zeros_like(b)) if with_gradients else (None,) * 3
         total = 0.0
         for part in row_slices(len(rows), W.shape[1]):
@@ -143,18 +140,22 @@ def row_slices(rows: int, vocabulary: int):
     return [slice(start, start + step) for start in range(0, rows, step)]
 
 
-def counted_rows(weights: np.ndarray):
-    """The rows a weighted loss must compute: those whose weight is not 0 (``slice(None)`` when that is all).
+def rows_that_count(h: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> tuple:
+    """(h as an (N, in) matrix of rows, ``counted``: the index of the rows whose weight is not 0 — ``slice(None)``
+    when that is all — and those rows, their targets and their weights).
 
     A padded target position has weight 0, so it adds nothing to the loss or to any gradient; skipping it saves its
     share of the output layer's three matrix products (7% of the Bible training batches' target positions).
     """
+    rows = np.ascontiguousarray(h).reshape(-1, h.shape[-1])
+    weights = np.asarray(weights, h.dtype).reshape(-1)
     counted = np.flatnonzero(weights)
-    return slice(None) if len(counted) == len(weights) else counted
+    counted = slice(None) if len(counted) == len(weights) else counted
+    return rows, counted, (rows[counted], np.asarray(targets).reshape(-1)[counted], weights[counted])
 
 
 def spread_rows(values: np.ndarray, counted, shape: tuple) -> np.ndarray:
-    """The gradient of every row from those of the :func:`counted_rows`: zeros for the others."""
+    """The gradient of every row from those of the counted rows (:func:`rows_that_count`): zeros for the others."""
     if isinstance(counted, slice):
         return values
     every = np.zeros(shape, values.dtype)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinyseqkd.autograd import Function, Tensor
-from tinyseqkd.autograd.fused import (add_slice_gradients, counted_rows, needs_gradients, row_slices,
+from tinyseqkd.autograd.fused import (add_slice_gradients, needs_gradients, row_slices, rows_that_count,
                                       scaled_gradients, spread_rows)
 from tinyseqkd.kernels.word_kd import word_kd_rows
 
@@ -35,10 +35,7 @@ class WordKDOutputLoss(Function):
     @staticmethod
     def forward(ctx, h, W, b, *, teacher, targets, weights, alpha, temperature, with_gradients, report):
         teacher_rows, teacher_W, teacher_b = teacher
-        all_rows = np.ascontiguousarray(h).reshape(-1, h.shape[-1])
-        weights = np.asarray(weights, h.dtype).reshape(-1)
-        counted = counted_rows(weights)  # padding counts for nothing: both models' products skip it
-        rows, targets, weights = all_rows[counted], np.asarray(targets).reshape(-1)[counted], weights[counted]
+        all_rows, counted, (rows, targets, weights) = rows_that_count(h, targets, weights)  # padding: skipped
         teacher_rows = np.ascontiguousarray(teacher_rows, h.dtype).reshape(len(all_rows), -1)[counted]
         dh, dW, db = (np.empty_like(rows), np.zeros_like(W), np.zeros_like(b)) if with_gradients else (None,) * 3
         total = nll_total = 0.0
