@@ -64,14 +64,40 @@ def test_sequence_log_probs_leaves_out_the_end_of_sentence_only_where_asked():
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
 
 
+def _timed_translation_events(monkeypatch, seconds_per_run: float):
+    """Run ``timed_translation`` with translations that take ``seconds_per_run`` on a fake clock; returns what it
+    returned and the events: the sizes translated, "collect" and "clock" readings, in order."""
+    import tinyseqkd.evaluate as evaluate
+
+    events, now = [], [0.0]
+
+    def translate(model, ids, batch_size, decode):
+        events.append(len(ids))
+        now[0] += seconds_per_run
+        return ["output"]
+
+    def clock():
+        events.append("clock")
+        return now[0]
+
+    monkeypatch.setattr(evaluate, "translate_ids", translate)
+    monkeypatch.setattr(evaluate.gc, "collect", lambda: events.append("collect"))
+    monkeypatch.setattr(evaluate.time, "perf_counter", clock)
+    return evaluate.timed_translation(None, [np.array([5])] * 7, 4, None), events
+
+
 def test_the_speed_clock_starts_after_the_kernels_are_loaded_and_the_collector_has_run(monkeypatch):
     """A warm-up sentence, then a garbage collection, then the timed translation — in that order, so that neither
     loading the kernels nor the collector's debt from loading lands in a speed figure."""
-    import tinyseqkd.evaluate as evaluate
-
-    events = []
-    monkeypatch.setattr(evaluate, "translate_ids", lambda model, ids, batch_size, decode: events.append(len(ids)))
-    monkeypatch.setattr(evaluate.gc, "collect", lambda: events.append("collect"))
-    monkeypatch.setattr(evaluate.time, "perf_counter", lambda: events.append("clock") or 0.0)
-    evaluate.timed_translation(None, [np.array([5])] * 7, 4, None)
+    (outputs, seconds), events = _timed_translation_events(monkeypatch, seconds_per_run=1.0)
     assert events == [1, "collect", "clock", 7, "clock"]
+    assert (outputs, seconds) == (["output"], 1.0)
+
+
+def test_a_short_translation_is_repeated_and_its_mean_time_returned(monkeypatch):
+    from tinyseqkd.evaluate import MIN_TIMED_SECONDS
+
+    per_run = MIN_TIMED_SECONDS / 3.5  # four runs reach the minimum
+    (outputs, seconds), events = _timed_translation_events(monkeypatch, seconds_per_run=per_run)
+    assert events == [1, "collect", "clock"] + [7, "clock"] * 4
+    assert outputs == ["output"] and seconds == pytest.approx(per_run)
