@@ -11,9 +11,10 @@ vocabulary fitted on its training split (pieces ≈ words; the real configs' BPE
 embedded corpus is not installed, random ids with 8–45 words per sentence stand in.
 
 **What the numbers mean.** Source words (pre-tokenized) per second of decoding, batches of 64 sentences sorted by
-length (or one sentence at a time), after one untimed warm-up batch. A random model almost never says ``</s>``, so
-every sentence runs to its length limit (2 × its length + 10 steps), about twice the steps a trained model takes:
-absolute figures are pessimistic, but comparisons between rows do the same work. The PyTorch column runs
+length (or one sentence at a time), timed as ``tinyseqkd evaluate`` times them (``evaluate.timed_translation``:
+after an untimed warm-up sentence and a garbage collection; runs under 0.1 s repeated). A random model almost never
+says ``</s>``, so every sentence runs to its length limit (2 × its length + 10 steps), about twice the steps a
+trained model takes: absolute figures are pessimistic, but comparisons between rows do the same work. The PyTorch column runs
 ``torch_beam.py`` (the same search, same limits, done sentences leaving the batch) on ``torch_reference.py``'s copy
 of the same weights, at the faster of 1 and ``--threads`` threads (PyTorch's pool can be several times slower at
 2 threads than at 1 on two cores); "agree" is the share of sentences where both found the same best hypothesis.
