@@ -14,10 +14,11 @@ embedded corpus is not installed, random ids with 8–45 words per sentence stan
 length (or one sentence at a time), timed as ``tinyseqkd evaluate`` times them (``evaluate.timed_translation``:
 after an untimed warm-up sentence and a garbage collection; runs under 0.1 s repeated). A random model almost never
 says ``</s>``, so every sentence runs to its length limit (2 × its length + 10 steps), about twice the steps a
-trained model takes: absolute figures are pessimistic, but comparisons between rows do the same work. The PyTorch column runs
-``torch_beam.py`` (the same search, same limits, done sentences leaving the batch) on ``torch_reference.py``'s copy
-of the same weights, at the faster of 1 and ``--threads`` threads (PyTorch's pool can be several times slower at
-2 threads than at 1 on two cores); "agree" is the share of sentences where both found the same best hypothesis.
+trained model takes: absolute figures are pessimistic, but comparisons between rows do the same work. The PyTorch
+column runs ``torch_beam.py`` (the same search, same limits, done sentences leaving the batch) on
+``torch_reference.py``'s copy of the same weights, at the faster of 1 and ``--threads`` threads (PyTorch's pool can
+be several times slower at 2 threads than at 1 on two cores); "agree" is the share of sentences where both found the
+same best hypothesis.
 
 **Seq-KD cost.** The teacher decodes ``--seqkd-sentences`` training sentences at beam 5; the time is extrapolated
 to the whole training split, which sequence-level distillation must translate once.
