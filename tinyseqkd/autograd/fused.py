@@ -125,8 +125,9 @@ class OutputLayerNLL(Function):
             total += float(losses.sum())
             if with_gradients:
                 add_slice_gradients(grad, rows, W, part, dh, dW, db)
-        ctx.save_for_backward(None if dh is None else spread_rows(dh, counted, all_rows.shape).reshape(h.shape), dW,
-                              db)
+        if dh is not None:
+            dh = spread_rows(dh, counted, all_rows.shape).reshape(h.shape)
+        ctx.save_for_backward(dh, dW, db)
         return np.asarray(total, dtype=h.dtype)
 
     @staticmethod
