@@ -48,7 +48,7 @@ def test_pruning_alone_writes_a_sparse_checkpoint_with_its_provenance_and_prints
     assert record["lambda"] == pytest.approx(distribution_lambda(original, masks))
     assert record["pruned"] == round(0.7 * record["prunable"])
     assert pruned.stat().st_size < 0.5 * source.stat().st_size  # no optimizer state, and 70% of the weights gone
-    for line in ("source embedding", "decoder layer 0 input", "softmax W_o", "all classes"):
+    for line in ("source embedding", "encoder layer 0", "decoder layer 0", "softmax W_o", "all classes"):
         assert line in out
     assert next(line for line in out.splitlines() if line.startswith("all classes")).endswith(" 70.0")
 

@@ -1,14 +1,42 @@
-"""Weight classes: which parameters are pruned together (See, Luong & Manning, CoNLL 2016; Kim & Rush Sec. 5.2).
+"""Weight classes: which parameters are pruned together (See, Luong & Manning, CoNLL 2016, Sec. 3; Kim & Rush
+Sec. 5.2).
 
-See et al. group an NMT model's weights into *classes* — each embedding, each LSTM layer's input and recurrent
-matrices (encoder and decoder, layer by layer), the attention matrix W_a, the attentional layer W_c and the
-softmax W_o — and compare pruning one global threshold (class-blind) against per-class thresholds. Biases are never
-pruned.
+See et al. group an NMT model's weights into *classes* and compare pruning with one global threshold
+(class-blind) against per-class thresholds (class-uniform, class-distribution). Their 4-layer model has 12
+classes: the source embedding, the target embedding, each of the 4 encoder and 4 decoder LSTM layers, the
+attention weights and the softmax weights. An LSTM layer is **one** class: its input and recurrent matrices
+together, the 4n × 2n matrix that maps [x_t; h_{t-1}] to the four gates. Biases are never pruned.
+
+Ours map onto theirs one for one, except that the attention is two classes (the See et al. column says which
+of theirs each is)::
+
+    class                     parameters                                                   See et al.
+    source embedding          src_embedding.weight                                         source embedding
+    target embedding          tgt_embedding.weight                                         target embedding
+    encoder layer l           encoder.layers.l.W_ih, encoder.layers.l.W_hh                 encoder layer l + 1
+    decoder layer 0           decoder.layers.0.W_ih, decoder.layers.0.W_hh,                decoder layer 1
+                              input_feed.weight
+    decoder layer l (l ≥ 1)   decoder.layers.l.W_ih, decoder.layers.l.W_hh                 decoder layer l + 1
+    attention W_a             attention.W_a                                                attention
+    attentional layer W_c     combine.weight                                               attention
+    softmax W_o               generator.weight                                             softmax
+
+Layers are numbered from 0, as the parameters are (See et al. count from 1). Our attention has two matrices where
+See et al. name one attention class: the score's W_a (Luong's "general" score h̄ᵀ W_a h, Kim & Rush Sec. 2.1) and
+the attentional layer W_c, which makes h̃ = tanh(W_c [c; h]) from the context and the decoder state. They do
+different jobs on different inputs and their weights need not share a scale, so each is its own class; a
+4-layer model of ours therefore has 13 classes, See et al.'s 12 with their attention class as two.
+
+Why a layer is one class and not two: with per-class thresholds, splitting a layer into an "input" and a
+"recurrent" class would force class-uniform pruning to take the same share of each half, and class-distribution
+pruning to measure each half against its own σ — neither is the threshold See et al. apply to the layer.
 
 One class may be stored as several parameters. The first decoder layer reads ``[emb(y_{j-1}); h̃_{j-1}]``, and
 :mod:`tinyseqkd.model` stores its input matrix in two pieces, ``decoder.layers.0.W_ih`` (the embedding's rows) and
-``input_feed.weight`` (h̃'s rows): they form one class, pruned as the one matrix they are. A class's weights are
-read in model order (``named_parameters()``), which for that class is exactly the row-stacked ``[W_emb; W_feed]``.
+``input_feed.weight`` (h̃'s rows); with ``decoder.layers.0.W_hh`` (h_{j-1}'s rows) they are the one matrix of that
+layer. A class's weights are read in model order (``named_parameters()``): for that class W_emb's rows, then
+W_hh's, then W_feed's — the layer's matrix with its row blocks in another order, which changes only which of
+several equal magnitudes goes first.
 
 :data:`CLASS_TABLE` is the one place that maps parameter names to classes: when a parameter is renamed, change it
 here. Every parameter must match a row of the table or :data:`NEVER_PRUNED` — an unknown name raises, so a rename
@@ -27,11 +55,9 @@ import numpy as np
 CLASS_TABLE: tuple[tuple[str, str], ...] = (
     (r"src_embedding\.weight", "source embedding"),
     (r"tgt_embedding\.weight", "target embedding"),
-    (r"encoder\.layers\.(\d+)\.W_ih", "encoder layer {} input"),
-    (r"encoder\.layers\.(\d+)\.W_hh", "encoder layer {} recurrent"),
-    (r"decoder\.layers\.(\d+)\.W_ih", "decoder layer {} input"),
-    (r"input_feed\.weight", "decoder layer 0 input"),  # h̃'s rows of the first decoder layer's input matrix
-    (r"decoder\.layers\.(\d+)\.W_hh", "decoder layer {} recurrent"),
+    (r"encoder\.layers\.(\d+)\.W_(?:ih|hh)", "encoder layer {}"),  # input and recurrent matrices: one class
+    (r"decoder\.layers\.(\d+)\.W_(?:ih|hh)", "decoder layer {}"),
+    (r"input_feed\.weight", "decoder layer 0"),  # h̃'s rows of the first decoder layer's input matrix
     (r"attention\.W_a", "attention W_a"),
     (r"combine\.weight", "attentional layer W_c"),
     (r"generator\.weight", "softmax W_o"),
