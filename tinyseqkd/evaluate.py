@@ -11,7 +11,10 @@ functions (``tinyseqkd evaluate`` prints them: ``tinyseqkd/commands/evaluate.py`
   the length limit (:func:`greedy_output_probabilities`). The mean over the sentences is the paper's figure
   (DESIGN.md §1; 0.9% for the baseline student, 16.9% after Seq-KD — the reason greedy decoding comes close to
   beam search after sequence-level distillation); the median is reported beside it, because a few confident
-  short sentences can carry the mean.
+  short sentences can carry the mean, and the mean over the sentences whose source has at most
+  :data:`SHORT_SOURCE_WORDS` words (``p_greedy_output_short``, over ``short_sentences`` of them): a long sentence's
+  probability is a product of many factors and is small for any model, so the mean over every length mostly
+  says how many short sentences a test set has, while the short ones show the difference a model makes.
 - **Speed** in source words per second (pre-tokenized words of the source text; decoding only, batched), for
   greedy and beam decoding.
 - **Parameters**, total and non-zero (after pruning, Sec. 5.2 and See et al. 2016, the two differ), and the
@@ -32,6 +35,9 @@ from tinyseqkd.data.batching import make_batches, make_src_batches
 from tinyseqkd.data.tokenize import count_tokens
 from tinyseqkd.decoding import beam_search, evaluation_mode, greedy_decode, output_limit
 from tinyseqkd.prune.sparse import packed_nbytes
+
+
+SHORT_SOURCE_WORDS = 15  # p_greedy_output_short: the sources of at most this many (pre-tokenized) words
 
 
 # ------------------------------------------------------------------------------------------- model scores
@@ -163,6 +169,8 @@ class Evaluation:
     perplexity: float
     p_greedy_output: float  # p(t = ŷ), the mean over the sentences
     p_greedy_output_median: float  # its median
+    p_greedy_output_short: float | None  # the mean over the sources of at most SHORT_SOURCE_WORDS words (None: none)
+    short_sentences: int  # how many sources have at most SHORT_SOURCE_WORDS words
     words_per_second_greedy: float
     words_per_second_beam: float
     parameters: int
@@ -181,7 +189,8 @@ def evaluate_model(model, pipeline, sources: list[str], references: list[list[st
     is the size of the checkpoint file the model was loaded from."""
     src_ids = src_ids if src_ids is not None else pipeline.encode_src_many(sources)
     gold_ids = pipeline.encode_tgt_many(references[0])
-    words = sum(count_tokens(text) for text in sources)
+    source_words = [count_tokens(text) for text in sources]
+    words = sum(source_words)
     greedy_ids, greedy_seconds = timed_translation(model, src_ids, batch_size, greedy_decode)
     beam_ids, beam_seconds = timed_translation(model, src_ids, batch_size, beam_decoder(beam_size, length_penalty))
     greedy_text, beam_text = pipeline.decode_tgt_many(greedy_ids), pipeline.decode_tgt_many(beam_ids)
@@ -189,11 +198,14 @@ def evaluate_model(model, pipeline, sources: list[str], references: list[list[st
     bleu_beam, bleu_signature = bleu_and_signature(beam_text, references)
     chrf, chrf_signature = chrf_and_signature(beam_text, references)
     p_greedy = greedy_output_probabilities(model, src_ids, greedy_ids, batch_size)
+    short = np.array(source_words) <= SHORT_SOURCE_WORDS
     evaluation = Evaluation(
         sentences=len(sources), source_words=words, bleu_greedy=bleu_greedy, bleu_beam=bleu_beam,
         beam_size=beam_size, chrf_beam=chrf, perplexity=perplexity(model, src_ids, gold_ids, batch_size),
         p_greedy_output=float(p_greedy.mean()) if len(p_greedy) else 0.0,
         p_greedy_output_median=float(np.median(p_greedy)) if len(p_greedy) else 0.0,
+        p_greedy_output_short=float(p_greedy[short].mean()) if short.any() else None,
+        short_sentences=int(short.sum()),
         words_per_second_greedy=words / max(greedy_seconds, 1e-9),
         words_per_second_beam=words / max(beam_seconds, 1e-9),
         parameters=model.num_parameters(), nonzero_parameters=model.num_parameters(nonzero=True),

@@ -119,6 +119,19 @@ def test_a_synthetic_task_takes_its_settings_after_its_name():
         load_corpus("synthetic:multimodal:variant_probs=0.5/0.6")
 
 
+def test_a_synthetic_tasks_own_seed_fixes_its_data_whatever_the_training_seed():
+    """``seed=N`` in the spec: the students of several training seeds learn from the same data as their teacher."""
+    spec = "synthetic:multimodal:n_train=30,max_len=5,seed=1"
+    fixed = {seed: load_corpus(spec, seed=seed).splits for seed in (1, 2, 3)}
+    assert fixed[1] == fixed[2] == fixed[3]
+    assert fixed[1] == load_corpus("synthetic:multimodal:n_train=30,max_len=5", seed=1).splits
+    unfixed = {seed: load_corpus("synthetic:multimodal:n_train=30,max_len=5", seed=seed).splits for seed in (1, 2)}
+    assert unfixed[1]["train"] != unfixed[2]["train"]  # without it, the training seed seeds the data
+    assert load_corpus(spec.replace("seed=1", "seed=2"), seed=1).splits["train"] == unfixed[2]["train"]
+    with pytest.raises(ConfigError, match="seed = 'x' is not a whole number"):
+        load_corpus("synthetic:copy:seed=x")
+
+
 def test_unknown_split_names_are_refused():
     with pytest.raises(ConfigError, match="unknown split 'dev'; choose from train, valid, test"):
         load_corpus("synthetic:copy", splits=["dev"])

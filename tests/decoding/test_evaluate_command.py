@@ -118,7 +118,7 @@ def test_references_of_another_length_and_empty_source_lines_are_refused(checkpo
 
 EVERY_FIGURE = {"checkpoint", "data", "sentences", "source_words", "bleu_greedy", "bleu_beam", "beam_size",
                 "bleu_signature", "chrf_beam", "chrf_signature", "perplexity", "p_greedy_output",
-                "p_greedy_output_median", "words_per_second_greedy", "words_per_second_beam", "parameters",
+                "p_greedy_output_median", "p_greedy_output_short", "short_sentences", "words_per_second_greedy", "words_per_second_beam", "parameters",
                 "nonzero_parameters", "file_bytes", "weights_bytes"}
 
 
@@ -162,3 +162,40 @@ def test_size_on_disk_counts_the_file_and_the_weights_stored_sparse(checkpoint, 
     assert pruned["parameters"] == dense["parameters"] and pruned["nonzero_parameters"] < 0.15 * dense["parameters"]
     _, out, _ = evaluate(capsys, "-m", tmp_path / "pruned.npz", "--limit", 4, "--beam", 1)
     assert re.search(r"size on disk +\d+\.\d\d MB checkpoint file, \d+\.\d\d MB weights only", out)
+
+
+def test_save_translations_writes_both_outputs_and_every_reference_line_aligned(checkpoint, references, tmp_path,
+                                                                               capsys):
+    source, refs = references
+    saved = tmp_path / "saved"
+    assert evaluate(capsys, "-m", checkpoint, "--src", source, "--ref", *refs, "--save-translations", saved)[0] == 0
+    assert sorted(path.name for path in saved.iterdir()) == ["beam.txt", "greedy.txt", "ref1.txt", "ref2.txt"]
+    for k, path in enumerate(refs, 1):
+        assert (saved / f"ref{k}.txt").read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+    assert len((saved / "greedy.txt").read_text(encoding="utf-8").splitlines()) == 12
+
+
+def test_p_of_the_greedy_output_over_the_short_sources_only(checkpoint, tmp_path, capsys):
+    """``p_greedy_output_short`` is the mean over the sources of at most 15 words, ``short_sentences`` their count."""
+    long_source = " ".join(SOURCES)  # 16 words
+    fifteen = long_source.rsplit(" ", 1)[0]  # 15 words: still short
+    files = {"short": [*SOURCES, fifteen], "mixed": [*SOURCES, fifteen, long_source], "long": [long_source]}
+    reports = {}
+    for name, lines in files.items():
+        (tmp_path / f"{name}.es").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        (tmp_path / f"{name}.en").write_text("the cat\n" * len(lines), encoding="utf-8")
+        reports[name] = json.loads(evaluate(capsys, "-m", checkpoint, "--src", tmp_path / f"{name}.es", "--ref",
+                                            tmp_path / f"{name}.en", "--json")[1])
+    assert len(long_source.split()) == 16 and len(fifteen.split()) == 15
+    assert reports["mixed"]["short_sentences"] == 5 and reports["long"]["short_sentences"] == 0
+    def close(value):  # a random model's probabilities are tiny (~1e-12): relative tolerance only
+        return pytest.approx(value, rel=1e-5, abs=0)
+
+    assert reports["mixed"]["p_greedy_output_short"] == close(reports["short"]["p_greedy_output"])
+    assert reports["short"]["p_greedy_output_short"] == close(reports["short"]["p_greedy_output"])
+    mixed_mean = (5 * reports["short"]["p_greedy_output"] + reports["long"]["p_greedy_output"]) / 6
+    assert reports["mixed"]["p_greedy_output"] == close(mixed_mean)
+    assert reports["mixed"]["p_greedy_output"] != close(reports["mixed"]["p_greedy_output_short"])
+    assert reports["long"]["p_greedy_output_short"] is None
+    _, out, _ = evaluate(capsys, "-m", checkpoint, "--src", tmp_path / "mixed.es", "--ref", tmp_path / "mixed.en")
+    assert re.search(r"p\(t = ŷ\) ≤ 15 words +\d+\.\d\d% mean over the 5 sources of at most 15 words", out)

@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 from fake_stages import Calls, simple_run
 
-from tinyseqkd.reproduce.plan import build_stages, model_rows, pruned_row
-from tinyseqkd.reproduce.presets import FULL, PRESETS, QUICK, ModelRun, get_preset
+from tinyseqkd.reproduce.plan import build_stages, evaluation_name, pruned_row, row_stages, stage_name
+from tinyseqkd.reproduce.presets import FULL, PRESETS, QUICK, ModelRun, get_preset, with_seeds
 from tinyseqkd.reproduce.runner import run_stages
 from tinyseqkd.reproduce.stages import ReproduceError, StageGraph
 
@@ -19,31 +19,83 @@ def fake_runs(calls):
     return {command: simple_run(calls) for command in ("train", "distill", "prune", "evaluate")}
 
 
-def test_the_full_preset_builds_every_row_of_table_1_the_pruning_sweep_and_an_evaluation_of_each():
+SHARED = {"teacher", "distill-beam", "distill-kbest", "teacher-seq-inter", "eval-teacher", "eval-teacher-seq-inter"}
+
+
+def test_the_full_preset_builds_every_row_of_table_1_the_pruning_sweep_and_an_evaluation_of_each_per_seed():
     graph = StageGraph(build_stages(FULL, fake_runs(Calls())))
+    assert FULL.seeds == (1, 2, 3)
     assert graph.order[:3] == ["teacher", "distill-beam", "distill-kbest"]
-    assert set(graph.order) == {
-        "teacher", "distill-beam", "distill-kbest", "teacher-seq-inter", "baseline", "word-kd", "seq-kd",
-        "seq-kd-word-kd", "baseline-seq-inter", "seq-kd-seq-inter", "prune-class-blind-50", "prune-class-blind-80",
-        "prune-class-blind-85", "prune-class-blind-90", "prune-class-uniform-80", "prune-class-distribution-80",
-        *(f"eval-{row}" for row in model_rows(FULL))}
-    assert graph["seq-kd-word-kd"].inputs == {"pipeline": "teacher", "teacher": "teacher", "targets": "distill-beam"}
-    assert graph["seq-kd-word-kd"].options["word_kd"] == {"alpha": 0.5, "temperature": 1.0}
-    assert graph["baseline"].inputs == {"pipeline": "teacher"}  # the teacher's pipeline, the same vocabularies
+    per_seed = {"baseline", "word-kd", "seq-kd", "seq-kd-word-kd", "baseline-seq-inter", "seq-kd-seq-inter",
+                "prune-class-blind-50", "prune-class-blind-80", "prune-class-blind-85", "prune-class-blind-90",
+                "prune-class-uniform-80", "prune-class-distribution-80"}
+    assert set(graph.order) == SHARED | {f"{prefix}{row}-s{seed}" for row in per_seed for seed in (1, 2, 3)
+                                         for prefix in ("", "eval-")}
+    assert graph["seq-kd-word-kd-s2"].inputs == {"pipeline": "teacher", "teacher": "teacher",
+                                                 "targets": "distill-beam"}
+    assert graph["seq-kd-word-kd-s2"].options["word_kd"] == {"alpha": 0.5, "temperature": 1.0}
+    assert graph["baseline-s3"].inputs == {"pipeline": "teacher"}  # the teacher's pipeline, the same vocabularies
     assert graph["teacher-seq-inter"].inputs == {"pipeline": "teacher", "targets": "distill-kbest",
                                                  "init": "teacher"}
     assert graph["teacher-seq-inter"].options["overrides"]["train.lr"] == FULL.fine_tune["train.lr"]
     assert graph["distill-kbest"].options == {"command": "distill", "beam": 35, "nbest": 35, "select": "bleu"}
-    assert graph["prune-class-blind-80"].inputs == {"model": "seq-kd-seq-inter"}
-    assert graph["eval-prune-class-blind-80"].exclusive and not graph["seq-kd"].exclusive
-    assert graph["eval-seq-kd"].options["beam_sweep"] == []
+    assert graph["eval-prune-class-blind-80-s1"].exclusive and not graph["seq-kd-s1"].exclusive
+    assert graph["eval-seq-kd-s1"].options["beam_sweep"] == []
+    assert graph["eval-seq-kd-s1"].options["save_translations"] is True
+
+
+def test_each_seeds_students_get_their_seed_and_the_same_seeds_inputs():
+    graph = StageGraph(build_stages(FULL, fake_runs(Calls())))
+    for seed in FULL.seeds:
+        assert graph[f"baseline-s{seed}"].options["overrides"]["train.seed"] == seed
+        assert graph[f"seq-kd-seq-inter-s{seed}"].inputs == {"pipeline": "teacher", "targets": "distill-kbest",
+                                                             "init": f"seq-kd-s{seed}"}
+        assert graph[f"baseline-seq-inter-s{seed}"].inputs["init"] == f"baseline-s{seed}"
+        assert graph[f"prune-class-blind-80-s{seed}"].inputs == {"model": f"seq-kd-seq-inter-s{seed}"}
+        assert graph[f"eval-prune-class-blind-80-s{seed}"].inputs == {"model": f"prune-class-blind-80-s{seed}"}
+        assert graph[f"prune-class-blind-80-s{seed}"].options["retrain"] == FULL.prune_retrain
+    assert graph["teacher"].options["overrides"]["train.seed"] == 1
+    assert graph["teacher-seq-inter"].options["overrides"]["train.seed"] == 1
+    assert graph["eval-teacher"].inputs == {"model": "teacher"}
+    assert len({graph.keys[f"seq-kd-s{seed}"] for seed in FULL.seeds}) == 3
+
+
+def test_the_shared_stages_keep_the_keys_of_a_single_seed_graph_and_the_first_seed_trains_the_teacher():
+    """Going from one seed to three reuses a teacher (and its distillations) already trained: same names, options
+    and keys."""
+    one = StageGraph(build_stages(with_seeds(FULL, (1,)), fake_runs(Calls())))
+    three = StageGraph(build_stages(FULL, fake_runs(Calls())))
+    for name in ("teacher", "distill-beam", "distill-kbest", "teacher-seq-inter"):
+        assert three.keys[name] == one.keys[name], name
+        assert three[name].options == one[name].options
+    assert three.keys["seq-kd-s1"] == one.keys["seq-kd-s1"]  # seed 1's students are the same stages too
+    assert set(one.order) == SHARED | {name for name in three.order if name.endswith("-s1")}
+    other = StageGraph(build_stages(with_seeds(FULL, (2, 1)), fake_runs(Calls())))
+    assert other["teacher"].options["overrides"]["train.seed"] == 2 and other.keys["teacher"] != one.keys["teacher"]
+
+
+def test_row_stages_name_every_rows_stage_per_seed():
+    stages = row_stages(with_seeds(QUICK, (4, 7)))
+    assert list(stages) == [4, 7]
+    assert stages[7]["seq-kd"] == "seq-kd-s7" and stages[7]["prune-class-blind-80"] == "prune-class-blind-80-s7"
+    assert stages[4]["teacher"] == stages[7]["teacher"] == "teacher"
+    assert stages[4]["teacher-seq-inter"] == "teacher-seq-inter"
+    assert stage_name("baseline", 0) == "baseline-s0" and evaluation_name("teacher", 3) == "eval-teacher"
+
+
+@pytest.mark.parametrize("seeds, message", [
+    ((), "give at least one seed"), ((1, -1), "seed -1 is not a whole number"), ((1, 2, 1), "seed 1 is given twice"),
+])
+def test_wrong_seeds_are_refused(seeds, message):
+    with pytest.raises(ReproduceError, match=message):
+        with_seeds(QUICK, seeds)
 
 
 def test_every_classroom_stage_is_the_same_stage_as_the_full_presets_but_its_own_pruning():
     """The classroom preset's results are reused by a full run into the same --out (the same keys)."""
     full = StageGraph(build_stages(FULL, fake_runs(Calls()))).keys
     classroom = StageGraph(build_stages(get_preset("classroom"), fake_runs(Calls()))).keys
-    own = {"prune-class-blind-80", "eval-prune-class-blind-80"}  # it prunes the Seq-KD student, not Seq-Inter's
+    own = {"prune-class-blind-80-s1", "eval-prune-class-blind-80-s1"}  # it prunes Seq-KD, not Seq-Inter's
     assert set(classroom) - own < set(full)
     assert all(classroom[name] == full[name] for name in set(classroom) - own)
     assert all(classroom[name] != full[name] for name in own)
@@ -52,7 +104,7 @@ def test_every_classroom_stage_is_the_same_stage_as_the_full_presets_but_its_own
 def test_the_quick_preset_runs_end_to_end_on_fake_stages_and_a_second_run_skips_everything(tmp_path):
     calls = Calls()
     graph = StageGraph(build_stages(QUICK, fake_runs(calls)))
-    assert {"distill-beam", "distill-kbest", "seq-kd-seq-inter", "prune-class-blind-80"} <= set(graph.order)
+    assert {"distill-beam", "distill-kbest", "seq-kd-seq-inter-s3", "prune-class-blind-80-s2"} <= set(graph.order)
     run_stages(graph, tmp_path, write=lambda line: None)
     assert calls.started == graph.order
     again = Calls()
@@ -65,9 +117,7 @@ def test_a_changed_student_setting_invalidates_the_students_only():
     student = ModelRun(FULL.student.config, {**FULL.student.overrides, "train.lr": 0.001})
     after = StageGraph(build_stages(dataclasses.replace(FULL, student=student), fake_runs(Calls()))).keys
     changed = {name for name in before if before[name] != after[name]}
-    unchanged = {"teacher", "distill-beam", "distill-kbest", "teacher-seq-inter", "eval-teacher",
-                 "eval-teacher-seq-inter"}
-    assert changed == set(before) - unchanged
+    assert changed == set(before) - SHARED
 
 
 def test_presets_are_consistent_and_a_wrong_name_suggests_the_nearest():

@@ -108,8 +108,14 @@ def check_pipeline(tmp_path, preset: Preset, capsys):
         assert (stage_directory(out, name, graph.keys[name]) / DONE).exists(), name
     distill = stage_directory(out, "distill-kbest", graph.keys["distill-kbest"])
     assert "--select bleu" in (distill / COMMAND).read_text()
-    pruned = stage_directory(out, "prune-class-blind-50", graph.keys["prune-class-blind-50"])
-    assert " prune -m " in (pruned / COMMAND).read_text() and (pruned / "best.npz").exists()
+    for seed in preset.seeds:
+        pruned = stage_directory(out, f"prune-class-blind-50-s{seed}", graph.keys[f"prune-class-blind-50-s{seed}"])
+        assert " prune -m " in (pruned / COMMAND).read_text() and (pruned / "best.npz").exists()
+        assert f"seq-kd-s{seed}-" in (pruned / COMMAND).read_text()  # its own seed's Seq-KD student
+        evaluation = stage_directory(out, f"eval-seq-kd-s{seed}", graph.keys[f"eval-seq-kd-s{seed}"])
+        saved = {path.name for path in evaluation.glob("*.txt")}
+        assert {"greedy.txt", "beam.txt", "ref1.txt", "ref2.txt", "ref3.txt", "ref4.txt"} <= saved
+        assert len((evaluation / "beam.txt").read_text().splitlines()) == 20  # the 20 test sentences
 
     # 3. A third run reuses everything: no command runs, and results.md comes out the same.
     markdown = (out / "results.md").read_text()
@@ -141,19 +147,19 @@ def test_every_row_of_table_1_and_a_pruning_sweep_with_the_real_commands(tmp_pat
     import dataclasses
 
     everything = dataclasses.replace(TINY, rows=TABLE_ROWS, beam_sweep=(2, 10), pruning=(
-        ("class-blind", 0.5), ("class-uniform", 0.8), ("class-distribution", 0.8)))
+        ("class-blind", 0.5), ("class-uniform", 0.8), ("class-distribution", 0.8)), seeds=(1, 2))
     check_pipeline(tmp_path, everything, capsys)
 
 
 def test_the_command_lists_its_stages_and_refuses_a_wrong_preset_or_stage(tmp_path, capsys):
     assert main(["reproduce", "--list", "--out", str(tmp_path), "--threads", "1"]) == 0
     listing = capsys.readouterr().out
-    assert listing.startswith(f"preset quick: 24 stages in {tmp_path} (0 done, 0 partial, 24 to run)")
-    assert "distill-kbest" in listing and "eval-prune-class-blind-80" in listing
+    assert listing.startswith(f"preset quick: 60 stages in {tmp_path} (0 done, 0 partial, 60 to run)")
+    assert "distill-kbest" in listing and "eval-prune-class-blind-80-s3" in listing
     assert main(["reproduce", "--preset", "quik", "--threads", "1"]) == 2
     assert "did you mean quick?" in capsys.readouterr().err
     assert main(["reproduce", "--stages", "sekd", "--out", str(tmp_path), "--threads", "1"]) == 2
-    assert "no stage is named 'sekd'; did you mean seq-kd?" in capsys.readouterr().err
+    assert "no stage is named 'sekd'; did you mean seq-kd-s3, seq-kd-s2, seq-kd-s1?" in capsys.readouterr().err
     assert not (tmp_path / "stages").exists()  # nothing ran
 
 

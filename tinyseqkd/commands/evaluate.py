@@ -37,7 +37,8 @@ def add_parser(subparsers) -> None:
                         help="longest source line, in source pieces (default 256)")
     parser.add_argument("--limit", type=int, default=None, metavar="N",
                         help="evaluate only the first N sentences of the text (default: all)")
-    parser.add_argument("--save-translations", metavar="DIR", help="write greedy.txt and beam.txt into DIR")
+    parser.add_argument("--save-translations", metavar="DIR",
+                        help="write greedy.txt, beam.txt and the references (ref1.txt, ref2.txt, ...) into DIR")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object (every figure) on standard output instead of a table")
     add_corpus_options(parser)
@@ -56,10 +57,7 @@ def run(args: argparse.Namespace) -> int:
         translator, sources, references, where=name, max_src_len=args.max_src_len, beam_size=args.beam,
         length_penalty=args.length_penalty, batch_size=args.batch_size)
     if args.save_translations:
-        directory = Path(args.save_translations)
-        directory.mkdir(parents=True, exist_ok=True)
-        write_output_file(directory / "greedy.txt", "".join(line + "\n" for line in greedy_text))
-        write_output_file(directory / "beam.txt", "".join(line + "\n" for line in beam_text))
+        save_translations(Path(args.save_translations), greedy_text, beam_text, references)
     if args.json:
         print(json.dumps({"checkpoint": str(args.model), "data": name, **asdict(evaluation)}))
     else:
@@ -69,14 +67,35 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def save_translations(directory: Path, greedy_text: list[str], beam_text: list[str],
+                      references: list[list[str]]) -> None:
+    """``greedy.txt``, ``beam.txt`` and ``ref1.txt`` … ``refN.txt`` (the references the BLEU was computed
+    against), one line per sentence: everything needed to recompute or resample the BLEU scores."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {"greedy.txt": greedy_text, "beam.txt": beam_text}
+    files.update({reference_file(k): lines for k, lines in enumerate(references, 1)})
+    for name, lines in files.items():
+        write_output_file(directory / name, "".join(line + "\n" for line in lines))
+
+
+def reference_file(k: int) -> str:
+    """The file of the ``k``-th reference (from 1) that ``--save-translations`` writes."""
+    return f"ref{k}.txt"
+
+
 def format_evaluation(e, title: str) -> str:
     """An :class:`tinyseqkd.evaluate.Evaluation` as a small aligned table a person reads."""
+    from tinyseqkd.evaluate import SHORT_SOURCE_WORDS
+
     rows = [
         ("BLEU greedy (K=1)", f"{e.bleu_greedy:.2f}"),
         (f"BLEU beam (K={e.beam_size})", f"{e.bleu_beam:.2f}"),
         (f"chrF beam (K={e.beam_size})", f"{e.chrf_beam:.2f}"),
         ("perplexity", f"{e.perplexity:.2f}"),
         ("p(t = ŷ)", f"{100 * e.p_greedy_output:.2f}% mean, {100 * e.p_greedy_output_median:.2f}% median"),
+        (f"p(t = ŷ) ≤ {SHORT_SOURCE_WORDS} words", "no source that short" if e.p_greedy_output_short is None else
+         f"{100 * e.p_greedy_output_short:.2f}% mean over the {e.short_sentences:,} sources of at most "
+         f"{SHORT_SOURCE_WORDS} words"),
         ("speed greedy", f"{e.words_per_second_greedy:,.0f} source words/s"),
         (f"speed beam (K={e.beam_size})", f"{e.words_per_second_beam:,.0f} source words/s"),
         ("parameters", f"{e.parameters:,} (non-zero {e.nonzero_parameters:,})"),

@@ -20,10 +20,12 @@ import time
 from pathlib import Path
 
 from tinyseqkd.commands.options import add_threads_option, check_positive
+from tinyseqkd.errors import ConfigError
 
 EPILOG = """Each stage runs in OUT/stages/NAME-KEY/ (its command.txt holds the command line to re-run it by hand, its
 log.txt everything it printed); a finished stage is never run again, an interrupted one continues, and a changed
-preset or --seed redoes exactly the stages it changes. results.md and results.json land in OUT."""
+preset redoes exactly the stages it changes (another seed adds that seed's students). results.md and results.json
+land in OUT."""
 
 
 def add_parser(subparsers) -> None:
@@ -36,9 +38,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--preset", default="quick", metavar="NAME",
                         help="quick (minutes, the default), classroom (within an hour) or full (hours)")
     parser.add_argument("--out", metavar="DIR", help="output directory (default: runs/reproduce-PRESET)")
-    parser.add_argument("--seed", type=int, default=None, metavar="N",
-                        help="train.seed of every training run (and a synthetic task's data); default: the "
-                             "preset's (1)")
+    parser.add_argument("--seeds", metavar="N,N,...",
+                        help="the students' train.seed, one run of every student per seed, e.g. 1,2,3 (the teacher "
+                             "is trained once, with the first); default: the preset's (quick and full 1,2,3, "
+                             "classroom 1)")
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="the same as --seeds N")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="stages run side by side, each with threads // N threads (default: the preset's, at "
                              "most the threads; quick: 2)")
@@ -52,16 +56,16 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tinyseqkd.reproduce import StageGraph, build_stages, get_preset
-    from tinyseqkd.reproduce.presets import with_seed
+    from tinyseqkd.reproduce.presets import with_seeds
     from tinyseqkd.reproduce.runs import COMMAND_RUNS
     from tinyseqkd.threads import threads_in_force
 
     check_positive(args, "jobs")
     preset = get_preset(args.preset)
-    if args.seed is not None:
-        preset = with_seed(preset, args.seed)
-    default_seed = preset.seed == get_preset(args.preset).seed
-    out = Path(args.out or f"runs/reproduce-{preset.name}" + ("" if default_seed else f"-seed{args.seed}"))
+    seeds = chosen_seeds(args)
+    if seeds is not None:
+        preset = with_seeds(preset, seeds)
+    out = Path(args.out or default_out(preset, get_preset(args.preset).seeds))
     graph = StageGraph(build_stages(preset, COMMAND_RUNS))
     if args.stages:
         graph.upstream(args.stages)  # an unknown name is an error before anything runs
@@ -73,10 +77,40 @@ def run(args: argparse.Namespace) -> int:
     return reproduce(graph, out, preset, args, threads, jobs)
 
 
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """``--seeds 1,2,3`` → ``(1, 2, 3)``: whole numbers ≥ 0, each once; anything else is a ConfigError."""
+    seeds = []
+    for item in text.split(","):
+        item = item.strip()
+        if not (item.isascii() and item.isdigit()):
+            raise ConfigError(f"--seeds {text}: {item!r} is not a whole number ≥ 0; give e.g. --seeds 1,2,3")
+        if int(item) in seeds:
+            raise ConfigError(f"--seeds {text}: seed {int(item)} is given twice; give each seed once")
+        seeds.append(int(item))
+    return tuple(seeds)
+
+
+def chosen_seeds(args: argparse.Namespace) -> tuple[int, ...] | None:
+    """The seeds of ``--seeds`` or ``--seed N`` (its shorthand), or None for the preset's own."""
+    if args.seeds is not None and args.seed is not None:
+        raise ConfigError("give either --seeds or --seed, not both (--seed N is --seeds N)")
+    if args.seed is not None:
+        return parse_seeds(str(args.seed))
+    return None if args.seeds is None else parse_seeds(args.seeds)
+
+
+def default_out(preset, default_seeds: tuple[int, ...]) -> str:
+    """``runs/reproduce-PRESET`` for the preset's own seeds, ``runs/reproduce-PRESET-seeds1-2-3`` for others."""
+    if tuple(preset.seeds) == tuple(default_seeds):
+        return f"runs/reproduce-{preset.name}"
+    return f"runs/reproduce-{preset.name}-seeds" + "-".join(map(str, preset.seeds))
+
+
 def reproduce(graph, out: Path, preset, args: argparse.Namespace, threads: int, jobs: int) -> int:
     """Run the stages, then write and print the results."""
-    from tinyseqkd.reproduce import build_results, check_lines, model_rows, run_stages, write_results
-    from tinyseqkd.reproduce.collect import collect_rows
+    from tinyseqkd.reproduce import build_results, check_lines, run_stages, write_results
+    from tinyseqkd.reproduce.collect import collect_seeds
+    from tinyseqkd.reproduce.plan import row_stages
     from tinyseqkd.reproduce.progress import LoadSampler
 
     budget = f", budget {preset.budget_minutes:g} minutes on 2 cores" if preset.budget_minutes else ""
@@ -87,8 +121,9 @@ def reproduce(graph, out: Path, preset, args: argparse.Namespace, threads: int, 
         results = run_stages(graph, out, jobs=jobs, threads=threads, targets=args.stages,
                              write=lambda line: print(line, flush=True), echo=not args.quiet)
     seconds = time.monotonic() - started
-    rows, validations = collect_rows(graph, results, model_rows(preset))
-    meta = {"seed": preset.seed, "threads": threads, "jobs": jobs, "cpu_count": os.cpu_count(),
+    collected = collect_seeds(graph, results, row_stages(preset))
+    rows, validations = collected.per_seed[preset.seeds[0]], collected.validations[preset.seeds[0]]
+    meta = {"seeds": list(preset.seeds), "threads": threads, "jobs": jobs, "cpu_count": os.cpu_count(),
             "seconds_this_run": round(seconds, 1),
             "seconds_of_all_stages": round(sum(result.seconds for result in results.values()), 1),
             "stages_run": sum(result.status == "ran" for result in results.values()),

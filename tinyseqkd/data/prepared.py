@@ -142,9 +142,10 @@ def load_corpus(spec: str, *, direction: str | None = None, english: str = "web"
 
 
 def _load_synthetic(spec: str, seed: int) -> Corpus:
+    """The task's data, seeded by the spec's own ``seed=N`` when it has one, else by ``seed`` (``train.seed``)."""
     task, options = parse_synthetic_spec(spec)
     try:
-        splits = SYNTHETIC_TASKS[task](seed=seed, **options)
+        splits = SYNTHETIC_TASKS[task](**{"seed": seed, **options})
     except ValueError as error:  # a value the task refuses, e.g. min_len > max_len
         raise ConfigError(f"data.corpus = {spec!r}: {error}") from None
     return Corpus(spec, "src", "tgt", splits)
@@ -153,15 +154,16 @@ def _load_synthetic(spec: str, seed: int) -> Corpus:
 def parse_synthetic_spec(spec: str) -> tuple[str, dict]:
     """``synthetic:TASK`` or ``synthetic:TASK:KEY=VALUE,...`` → (task, keyword arguments of its function).
 
-    The keys are the task function's own (:mod:`tinyseqkd.data.synthetic`), ``seed`` excepted (``train.seed`` gives
-    it): ``synthetic:multimodal:n_train=10000,max_len=6,variant_probs=0.6/0.25/0.15``. Numbers are integers unless
-    the key takes a list (``/``-separated floats).
+    The keys are the task function's own (:mod:`tinyseqkd.data.synthetic`):
+    ``synthetic:multimodal:n_train=10000,max_len=6,variant_probs=0.6/0.25/0.15``. Numbers are integers unless the key
+    takes a list (``/``-separated floats). Without ``seed=N``, ``train.seed`` seeds the data too; with it, the data
+    is the same whatever ``train.seed`` is (models of several seeds trained on the same data).
     """
     task, _, settings = spec[len(SYNTHETIC_PREFIX):].partition(":")
     if task not in SYNTHETIC_TASKS:
         raise ConfigError(f"data.corpus = {spec!r}: unknown synthetic task; choose one of "
                           + ", ".join(SYNTHETIC_PREFIX + name for name in SYNTHETIC_TASKS))
-    known = [name for name in inspect.signature(SYNTHETIC_TASKS[task]).parameters if name != "seed"]
+    known = list(inspect.signature(SYNTHETIC_TASKS[task]).parameters)
     options = {}
     for item in filter(None, settings.split(",")):
         key, equals, value = item.partition("=")

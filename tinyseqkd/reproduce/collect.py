@@ -1,24 +1,29 @@
 """Gathering the figures of every row from the finished stages' files, for :mod:`tinyseqkd.reproduce.results`.
 
-What the stages leave behind (the contract between the stages' commands and the results):
+What the stages leave behind (the contract between the stages' commands and the results; STAGE is the stage that
+builds a row for one seed, ``seq-kd-s2``, or a shared row's own, ``teacher``):
 
-- ``eval-ROW/evaluation.json`` — the object ``tinyseqkd evaluate --json`` prints: BLEU greedy and beam, PPL,
+- ``eval-STAGE/evaluation.json`` — the object ``tinyseqkd evaluate --json`` prints: BLEU greedy and beam, PPL,
   p(t = ŷ) mean and median, parameters, non-zero parameters, words/s greedy and beam, the sacrebleu signature;
-- ``eval-ROW/evaluation-beamK.json`` — the same for each beam size K of the preset's beam sweep (its ``bleu_beam``
+- ``eval-STAGE/evaluation-beamK.json`` — the same for each beam size K of the preset's beam sweep (its ``bleu_beam``
   is BLEU at beam K);
-- ``ROW/validations.tsv`` — the learning curve of a ``train`` (or retraining ``prune``) stage;
+- ``eval-STAGE/greedy.txt``, ``beam.txt``, ``ref1.txt``, ``ref2.txt``, ... — the main evaluation's output and its
+  references (``--save-translations``), for the paired bootstrap intervals (:mod:`tinyseqkd.reproduce.bootstrap`);
+- ``STAGE/validations.tsv`` — the learning curve of a ``train`` (or retraining ``prune``) stage;
 - each stage's ``done.json`` seconds — the training time of its row (for a pruned row: pruning and retraining).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tinyseqkd.reproduce.stages import ReproduceError, StageGraph
 
 EVALUATION = "evaluation.json"
 VALIDATIONS = "validations.tsv"
+GREEDY, BEAM = "greedy.txt", "beam.txt"  # and ref1.txt, ref2.txt, ...: tinyseqkd evaluate --save-translations
 
 
 def sweep_file(beam: int) -> str:
@@ -26,8 +31,9 @@ def sweep_file(beam: int) -> str:
     return f"evaluation-beam{beam}.json"
 
 
-def evaluation_stage(row: str) -> str:
-    return f"eval-{row}"
+def evaluation_stage(stage: str) -> str:
+    """The evaluation of the model built by ``stage`` (``seq-kd-s2`` → ``eval-seq-kd-s2``)."""
+    return f"eval-{stage}"
 
 
 def read_json(path: Path) -> dict:
@@ -41,16 +47,39 @@ def read_json(path: Path) -> dict:
     return data
 
 
-def collect_rows(graph: StageGraph, results: dict, rows: list[str]) -> tuple[dict, dict]:
-    """(figures by row, ``validations.tsv`` path by row) for the ``rows`` whose evaluation stage finished.
+@dataclass
+class Collected:
+    """What the finished stages hold, per seed: ``per_seed[seed][row]`` the figures of ``row`` (a shared row, the
+    teacher's, is the same in every seed), ``validations[seed][row]`` its ``validations.tsv`` and
+    ``translations[seed][row]`` the evaluation's directory holding ``greedy.txt``, ``beam.txt`` and ``ref*.txt``."""
+
+    per_seed: dict[int, dict[str, dict]] = field(default_factory=dict)
+    validations: dict[int, dict[str, Path]] = field(default_factory=dict)
+    translations: dict[int, dict[str, Path]] = field(default_factory=dict)
+
+
+def collect_seeds(graph: StageGraph, results: dict, stages_by_seed: dict[int, dict[str, str]]) -> Collected:
+    """:func:`collect_rows` for every seed; ``stages_by_seed`` is :func:`tinyseqkd.reproduce.plan.row_stages`."""
+    collected = Collected()
+    for seed, stages in stages_by_seed.items():
+        figures, validations, translations = collect_rows(graph, results, stages)
+        collected.per_seed[seed], collected.validations[seed], collected.translations[seed] = (
+            figures, validations, translations)
+    return collected
+
+
+def collect_rows(graph: StageGraph, results: dict, stages: dict[str, str]) -> tuple[dict, dict, dict]:
+    """(figures by row, ``validations.tsv`` path by row, translations directory by row) of one seed, for the rows
+    whose evaluation stage finished; ``stages`` maps each row to the stage that builds it for that seed.
 
     ``results`` maps stage names to :class:`~tinyseqkd.reproduce.runner.StageResult` (what
     :func:`~tinyseqkd.reproduce.runner.run_stages` returns).
     """
-    figures, validations = {}, {}
-    for row in rows:
-        evaluation = evaluation_stage(row)
-        if evaluation not in results or row not in results:
+    row_of = {name: row for row, name in stages.items()}
+    figures, validations, translations = {}, {}, {}
+    for row, name in stages.items():
+        evaluation = evaluation_stage(name)
+        if evaluation not in results or name not in results:
             continue
         directory = results[evaluation].directory
         data = read_json(directory / EVALUATION)
@@ -61,13 +90,16 @@ def collect_rows(graph: StageGraph, results: dict, rows: list[str]) -> tuple[dic
                 sweep[str(beam)] = read_json(path)["bleu_beam"]
         if sweep:
             data["bleu_by_beam"] = sweep
-        data["training_seconds"] = results[row].seconds
-        stage = graph[row]
+        data["training_seconds"] = results[name].seconds
+        stage = graph[name]
         if stage.options.get("command") == "prune":
-            data.update(pruned_from=stage.inputs["model"], scheme=stage.options["scheme"],
+            parent = stage.inputs["model"]
+            data.update(pruned_from=row_of.get(parent, parent), scheme=stage.options["scheme"],
                         ratio=stage.options["ratio"])
         figures[row] = data
-        curve = results[row].directory / VALIDATIONS
+        curve = results[name].directory / VALIDATIONS
         if curve.exists():
             validations[row] = curve
-    return figures, validations
+        if (directory / GREEDY).exists() and (directory / BEAM).exists():
+            translations[row] = directory
+    return figures, validations, translations

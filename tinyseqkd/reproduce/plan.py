@@ -1,16 +1,27 @@
 """A preset turned into the reproduction's stages: the paper's experiments as a graph of ordinary runs.
 
-The full graph (stage names in ``code``; each row of Kim & Rush's Table 1 is built by the stage of its name)::
+The full graph (stage names in ``code``; each row of Kim & Rush's Table 1 is built by the stage of its name, ``-sN``
+for seed N)::
 
     teacher                                   train the teacher (Sec. 2.1)
     ├─ distill-beam                           its beam output ŷ over the training source (Seq-KD, Sec. 3.2)
     ├─ distill-kbest                          its K-best lists, the hypothesis closest to the gold (Seq-Inter, 3.3)
-    ├─ baseline, word-kd                      students on the gold data, with Word-KD's term (Sec. 3.1)
-    ├─ seq-kd, seq-kd-word-kd                 students on ŷ, without and with Word-KD's term
-    ├─ teacher-seq-inter, baseline-seq-inter,
-    │  seq-kd-seq-inter                       fine-tunes on the Seq-Inter targets at a smaller rate (Sec. 3.3)
-    ├─ prune-SCHEME-PCT                       the chosen student pruned and retrained (Sec. 5.2)
-    └─ eval-ROW                               every row measured on the test split (Table 1, Sec. 5.1)
+    ├─ teacher-seq-inter                      the teacher fine-tuned on the Seq-Inter targets (Sec. 3.3)
+    ├─ baseline-sN, word-kd-sN                students on the gold data, with Word-KD's term (Sec. 3.1)
+    ├─ seq-kd-sN, seq-kd-word-kd-sN           students on ŷ, without and with Word-KD's term
+    ├─ baseline-seq-inter-sN,
+    │  seq-kd-seq-inter-sN                    fine-tunes of seed N's students on the Seq-Inter targets (Sec. 3.3)
+    ├─ prune-SCHEME-PCT-sN                    seed N's chosen student pruned and retrained (Sec. 5.2)
+    └─ eval-ROW-sN, eval-teacher,
+       eval-teacher-seq-inter                 every row measured on the test split (Table 1, Sec. 5.1)
+
+**Seeds.** Every student row is built once per seed of the preset (``train.seed = N``, its inputs the same seed's
+stages: ``seq-kd-seq-inter-s2`` starts from ``seq-kd-s2``), so that a sign in results.md is not one seed's float
+rounding. The teacher, its two distillations and its own Seq-Inter fine-tune (:data:`SHARED_ROWS`) are built once,
+with the first seed, under their own names and options (so a teacher already trained keeps its cache key): the
+comparisons of Table 1 are between students taught by the same teacher, and the spread over seeds is meant to
+measure the students' own variability (initialisation, dropout, batch order); a teacher per seed would cost a full
+teacher each on the Bible corpus, and would mix the teacher's variability into every student row.
 
 Every student of the comparison, the baseline included, reuses the teacher's text pipeline (its ``pipeline``
 input), so vocabularies never differ between rows. A stage's options hold what determines it: the command, the
@@ -41,6 +52,8 @@ RECIPES = {
     "seq-kd-seq-inter": ("student", "seq-inter", False, "seq-kd"),
 }
 TARGET_STAGES = {"seq-kd": "distill-beam", "seq-inter": "distill-kbest"}
+# Built once, with the preset's first seed, whatever the seeds (see the module docstring).
+SHARED_ROWS = ("teacher", "teacher-seq-inter")
 
 
 def pruned_row(scheme: str, ratio: float) -> str:
@@ -53,16 +66,32 @@ def model_rows(preset: Preset) -> list[str]:
     return list(preset.rows) + [pruned_row(scheme, ratio) for scheme, ratio in preset.pruning]
 
 
+def stage_name(row: str, seed: int) -> str:
+    """The stage that builds ``row`` for ``seed``: ``seq-kd`` → ``seq-kd-s2``; a shared row keeps its own name."""
+    return row if row in SHARED_ROWS else f"{row}-s{seed}"
+
+
+def evaluation_name(row: str, seed: int) -> str:
+    """The stage that measures ``row`` for ``seed``: ``eval-seq-kd-s2``, ``eval-teacher``."""
+    return f"eval-{stage_name(row, seed)}"
+
+
+def row_stages(preset: Preset) -> dict[int, dict[str, str]]:
+    """``{seed: {row: the stage that builds it}}`` for every seed and every row the preset measures."""
+    return {seed: {row: stage_name(row, seed) for row in model_rows(preset)} for seed in preset.seeds}
+
+
 def build_stages(preset: Preset, runs: Mapping[str, Callable]) -> list[Stage]:
     """The stages of ``preset`` (see the module docstring); ``runs[command]`` is the ``run`` of its stages."""
     preset.check()
     estimates = preset.estimates
+    first = preset.seeds[0]
 
     def stage(name, command, options, inputs, estimate_kind, factor=1.0, exclusive=False, description=""):
         return Stage(name, runs[command], {"command": command, **options}, inputs,
                      factor * float(estimates.get(estimate_kind, 60.0)), exclusive, description)
 
-    stages = [_train_stage("teacher", preset, stage)]
+    stages = [_train_stage("teacher", preset, stage, first)]
     needs = {TARGET_STAGES[RECIPES[row][1]] for row in preset.rows if RECIPES[row][1] != "gold"}
     if "distill-beam" in needs:
         stages.append(stage("distill-beam", "distill", {"beam": preset.beam, "nbest": 1, "select": "beam"},
@@ -73,28 +102,22 @@ def build_stages(preset: Preset, runs: Mapping[str, Callable]) -> list[Stage]:
                                                          "select": "bleu"},
                             {"teacher": "teacher"}, "distill-kbest",
                             description="the teacher's K-best hypothesis closest to the gold (Seq-Inter, Sec. 3.3)"))
-    for row in preset.rows:
-        if row != "teacher":
-            stages.append(_train_stage(row, preset, stage))
-    for scheme, ratio in preset.pruning:
-        stages.append(stage(pruned_row(scheme, ratio), "prune",
-                            {"scheme": scheme, "ratio": ratio, "retrain": dict(preset.prune_retrain)},
-                            {"model": preset.prune_model}, "prune",
-                            description=f"{preset.prune_model} pruned {ratio:.0%} ({scheme}), retrained (Sec. 5.2)"))
-    for row in model_rows(preset):
-        stages.append(stage(f"eval-{row}", "evaluate",
-                            {"split": "test", "beam": preset.beam, "test_size": preset.test_size,
-                             "beam_sweep": list(preset.beam_sweep)},
-                            {"model": row}, "evaluate", factor=1 + len(preset.beam_sweep) / 2, exclusive=True,
-                            description=f"{row} measured: BLEU, PPL, p(t = ŷ), size, speed (Table 1, Sec. 5.1)"))
+    stages += [_train_stage(row, preset, stage, first) for row in preset.rows if row in SHARED_ROWS and
+               row != "teacher"]
+    for seed in preset.seeds:
+        stages += [_train_stage(row, preset, stage, seed) for row in preset.rows if row not in SHARED_ROWS]
+        stages += [_prune_stage(scheme, ratio, preset, stage, seed) for scheme, ratio in preset.pruning]
+    for seed in preset.seeds:
+        stages += [_evaluation_stage(row, preset, stage, seed) for row in model_rows(preset)
+                   if seed == first or row not in SHARED_ROWS]
     return stages
 
 
-def _train_stage(row: str, preset: Preset, stage) -> Stage:
-    """The ``train`` stage of one row of Table 1 (its recipe in :data:`RECIPES`)."""
+def _train_stage(row: str, preset: Preset, stage, seed: int) -> Stage:
+    """The ``train`` stage of one row of Table 1 (its recipe in :data:`RECIPES`) for ``seed``."""
     base, targets, word_kd, init = RECIPES[row]
     model = preset.teacher if base == "teacher" else preset.student
-    overrides = {**{f"data.{key}": value for key, value in preset.data.items()}, "train.seed": preset.seed,
+    overrides = {**{f"data.{key}": value for key, value in preset.data.items()}, "train.seed": seed,
                  **model.overrides}
     inputs = {} if row == "teacher" else {"pipeline": "teacher"}
     options = {"config": model.config, "targets": targets, "objective": "word-kd" if word_kd else "nll"}
@@ -104,10 +127,36 @@ def _train_stage(row: str, preset: Preset, stage) -> Stage:
     if targets != "gold":
         inputs["targets"] = TARGET_STAGES[targets]
     if init is not None:
-        inputs["init"] = init
+        inputs["init"] = stage_name(init, seed)
         overrides.update(preset.fine_tune)
     options["overrides"] = overrides
     kind = "teacher" if row == "teacher" else "fine-tune" if init else "student"
     what = {"teacher": "the teacher (Sec. 2.1)", "fine-tune": f"{init} fine-tuned on Seq-Inter targets (Sec. 3.3)",
             "student": f"a student on {targets} targets" + (" with Word-KD (Sec. 3.1)" if word_kd else "")}[kind]
-    return stage(row, "train", options, inputs, kind, factor=WORD_KD_COST if word_kd else 1.0, description=what)
+    return stage(stage_name(row, seed), "train", options, inputs, kind, factor=WORD_KD_COST if word_kd else 1.0,
+                 description=what + _seed_text(row, seed))
+
+
+def _prune_stage(scheme: str, ratio: float, preset: Preset, stage, seed: int) -> Stage:
+    """The preset's pruned model (Sec. 5.2), pruned from ``seed``'s own ``prune_model``."""
+    row = pruned_row(scheme, ratio)
+    return stage(stage_name(row, seed), "prune", {"scheme": scheme, "ratio": ratio,
+                                                 "retrain": dict(preset.prune_retrain)},
+                 {"model": stage_name(preset.prune_model, seed)}, "prune",
+                 description=f"{preset.prune_model} pruned {ratio:.0%} ({scheme}), retrained (Sec. 5.2)"
+                             + _seed_text(row, seed))
+
+
+def _evaluation_stage(row: str, preset: Preset, stage, seed: int) -> Stage:
+    """``row`` of ``seed`` measured on the test split; its translations and references are kept beside the figures,
+    for the paired bootstrap intervals of the results (:mod:`tinyseqkd.reproduce.bootstrap`)."""
+    return stage(evaluation_name(row, seed), "evaluate",
+                 {"split": "test", "beam": preset.beam, "test_size": preset.test_size,
+                  "beam_sweep": list(preset.beam_sweep), "save_translations": True},
+                 {"model": stage_name(row, seed)}, "evaluate", factor=1 + len(preset.beam_sweep) / 2, exclusive=True,
+                 description=f"{row} measured: BLEU, PPL, p(t = ŷ), size, speed (Table 1, Sec. 5.1)"
+                             + _seed_text(row, seed))
+
+
+def _seed_text(row: str, seed: int) -> str:
+    return "" if row in SHARED_ROWS else f", seed {seed}"

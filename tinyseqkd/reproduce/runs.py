@@ -14,8 +14,9 @@ distill    ``distill -m TEACHER --out DIR --beam K --nbest N --select beam|bleu`
            again continues from its finished chunks
 prune      ``prune -m MODEL/best.npz --scheme S --ratio R --out DIR --retrain --train.KEY=VALUE`` (Sec. 5.2);
            running it again continues the retraining
-evaluate   ``evaluate -m MODEL/best.npz --split test --beam K --json [--limit N] > evaluation.json`` (Table 1 and
-           Sec. 5.1), and ``evaluation-beamK.json`` for each beam size of the preset's sweep
+evaluate   ``evaluate -m MODEL/best.npz --split test --beam K --json [--limit N] --save-translations DIR >
+           evaluation.json`` (Table 1 and Sec. 5.1; ``greedy.txt``, ``beam.txt``, ``ref1.txt``, ... in DIR, the
+           stage's own directory), and ``evaluation-beamK.json`` for each beam size of the preset's sweep
 =========  =====================================================================================================
 
 Every command gets ``--threads`` = the stage's share of the run's threads (``context.threads``).
@@ -75,13 +76,16 @@ def prune_argv(context) -> list[str]:
             "--threads", str(context.threads), *overrides(options.get("retrain", {}))]
 
 
-def evaluate_argv(context, beam: int) -> list[str]:
-    """One evaluation of the model's best checkpoint on the test split, as one JSON object."""
+def evaluate_argv(context, beam: int, save_translations: bool = False) -> list[str]:
+    """One evaluation of the model's best checkpoint on the test split, as one JSON object; with
+    ``save_translations``, its greedy and beam output and the references are written into the stage's directory."""
     options = context.options
     argv = [*TINYSEQKD, "evaluate", "-m", str(context.inputs["model"] / CHECKPOINT), "--split",
             options.get("split", "test"), "--beam", str(beam), "--json", "--threads", str(context.threads)]
     if options.get("test_size"):
         argv += ["--limit", str(options["test_size"])]
+    if save_translations:
+        argv += ["--save-translations", str(context.directory)]
     return argv
 
 
@@ -98,13 +102,15 @@ def run_prune(context) -> None:
 
 
 def run_evaluate(context) -> None:
-    """The main evaluation, then the beam sweep; on a continued attempt, files already written are kept."""
-    wanted = [(context.options["beam"], EVALUATION)]
-    wanted += [(beam, sweep_file(beam)) for beam in context.options.get("beam_sweep", [])]
-    for beam, name in wanted:
+    """The main evaluation (with its translations, when the stage's ``save_translations`` says so), then the beam
+    sweep (figures only: its beam output would overwrite the main one's); on a continued attempt, files already
+    written are kept."""
+    wanted = [(context.options["beam"], EVALUATION, bool(context.options.get("save_translations")))]
+    wanted += [(beam, sweep_file(beam), False) for beam in context.options.get("beam_sweep", [])]
+    for beam, name, save in wanted:
         target = context.directory / name
         if not target.exists():  # run_command writes it only when the command succeeded
-            context.run_command(evaluate_argv(context, beam), stdout_to=target)
+            context.run_command(evaluate_argv(context, beam, save), stdout_to=target)
 
 
 COMMAND_RUNS = {"train": run_train, "distill": run_distill, "prune": run_prune, "evaluate": run_evaluate}
