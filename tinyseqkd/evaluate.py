@@ -38,6 +38,13 @@ from tinyseqkd.prune.sparse import packed_nbytes
 
 
 SHORT_SOURCE_WORDS = 15  # p_greedy_output_short: the sources of at most this many (pre-tokenized) words
+# What ``tinyseqkd evaluate --save-translations DIR`` writes into DIR, one line per sentence.
+GREEDY_FILE, BEAM_FILE = "greedy.txt", "beam.txt"
+
+
+def reference_file(k: int) -> str:
+    """The file of the ``k``-th reference (from 1) beside the saved translations: ``ref1.txt``."""
+    return f"ref{k}.txt"
 
 
 # ------------------------------------------------------------------------------------------- model scores

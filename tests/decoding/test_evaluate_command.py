@@ -118,8 +118,8 @@ def test_references_of_another_length_and_empty_source_lines_are_refused(checkpo
 
 EVERY_FIGURE = {"checkpoint", "data", "sentences", "source_words", "bleu_greedy", "bleu_beam", "beam_size",
                 "bleu_signature", "chrf_beam", "chrf_signature", "perplexity", "p_greedy_output",
-                "p_greedy_output_median", "p_greedy_output_short", "short_sentences", "words_per_second_greedy", "words_per_second_beam", "parameters",
-                "nonzero_parameters", "file_bytes", "weights_bytes"}
+                "p_greedy_output_median", "p_greedy_output_short", "short_sentences", "words_per_second_greedy",
+                "words_per_second_beam", "parameters", "nonzero_parameters", "file_bytes", "weights_bytes"}
 
 
 def test_json_is_exactly_one_object_on_standard_output_with_every_figure(checkpoint, capsys):

@@ -71,16 +71,13 @@ def save_translations(directory: Path, greedy_text: list[str], beam_text: list[s
                       references: list[list[str]]) -> None:
     """``greedy.txt``, ``beam.txt`` and ``ref1.txt`` … ``refN.txt`` (the references the BLEU was computed
     against), one line per sentence: everything needed to recompute or resample the BLEU scores."""
+    from tinyseqkd.evaluate import BEAM_FILE, GREEDY_FILE, reference_file
+
     directory.mkdir(parents=True, exist_ok=True)
-    files = {"greedy.txt": greedy_text, "beam.txt": beam_text}
+    files = {GREEDY_FILE: greedy_text, BEAM_FILE: beam_text}
     files.update({reference_file(k): lines for k, lines in enumerate(references, 1)})
     for name, lines in files.items():
         write_output_file(directory / name, "".join(line + "\n" for line in lines))
-
-
-def reference_file(k: int) -> str:
-    """The file of the ``k``-th reference (from 1) that ``--save-translations`` writes."""
-    return f"ref{k}.txt"
 
 
 def format_evaluation(e, title: str) -> str:

@@ -9,9 +9,13 @@ Read in this order:
 3. ``runner.py`` — :func:`run_stages`: skip what is done, continue what was interrupted, run the rest, with
    ``--jobs`` stages side by side; ``process.py`` runs a stage's command as a child process.
 4. ``progress.py`` — stage i of n, the stage's own lines, and the whole run's ETA.
-5. ``presets.py`` and ``plan.py`` — ``quick``, ``classroom`` and ``full`` as data, and the stages each becomes.
-6. ``paper.py``, ``findings.py``, ``results.py`` and ``plots.py`` — the paper's numbers, what we found beside
-   them (deltas, claims checked), ``results.json`` / ``results.md``, and the figures.
+5. ``presets.py`` and ``plan.py`` — ``quick``, ``classroom`` and ``full`` as data, and the stages each becomes:
+   the teacher once, every student once per seed.
+6. ``collect.py`` — every seed's figures from the finished stages' files.
+7. ``paper.py``, ``findings.py``, ``bootstrap.py``, ``seeds.py``, ``results.py`` and ``plots.py`` — the paper's
+   numbers, what we found beside them in one seed (deltas, claims checked), the paired bootstrap intervals of the
+   BLEU differences, the mean ± sd and the checks over the seeds, ``results.json`` / ``results.md``, and the
+   figures.
 
 The command line (argument parsing, printing) lives in ``tinyseqkd/commands/``; this package only computes.
 """

@@ -23,7 +23,6 @@ from tinyseqkd.reproduce.stages import ReproduceError, StageGraph
 
 EVALUATION = "evaluation.json"
 VALIDATIONS = "validations.tsv"
-GREEDY, BEAM = "greedy.txt", "beam.txt"  # and ref1.txt, ref2.txt, ...: tinyseqkd evaluate --save-translations
 
 
 def sweep_file(beam: int) -> str:
@@ -51,32 +50,32 @@ def read_json(path: Path) -> dict:
 class Collected:
     """What the finished stages hold, per seed: ``per_seed[seed][row]`` the figures of ``row`` (a shared row, the
     teacher's, is the same in every seed), ``validations[seed][row]`` its ``validations.tsv`` and
-    ``translations[seed][row]`` the evaluation's directory holding ``greedy.txt``, ``beam.txt`` and ``ref*.txt``."""
+    ``evaluations[seed][row]`` its evaluation's directory (with the saved translations, when it saved them)."""
 
     per_seed: dict[int, dict[str, dict]] = field(default_factory=dict)
     validations: dict[int, dict[str, Path]] = field(default_factory=dict)
-    translations: dict[int, dict[str, Path]] = field(default_factory=dict)
+    evaluations: dict[int, dict[str, Path]] = field(default_factory=dict)
 
 
 def collect_seeds(graph: StageGraph, results: dict, stages_by_seed: dict[int, dict[str, str]]) -> Collected:
     """:func:`collect_rows` for every seed; ``stages_by_seed`` is :func:`tinyseqkd.reproduce.plan.row_stages`."""
     collected = Collected()
     for seed, stages in stages_by_seed.items():
-        figures, validations, translations = collect_rows(graph, results, stages)
-        collected.per_seed[seed], collected.validations[seed], collected.translations[seed] = (
-            figures, validations, translations)
+        figures, validations, evaluations = collect_rows(graph, results, stages)
+        collected.per_seed[seed], collected.validations[seed], collected.evaluations[seed] = (
+            figures, validations, evaluations)
     return collected
 
 
 def collect_rows(graph: StageGraph, results: dict, stages: dict[str, str]) -> tuple[dict, dict, dict]:
-    """(figures by row, ``validations.tsv`` path by row, translations directory by row) of one seed, for the rows
+    """(figures by row, ``validations.tsv`` path by row, evaluation directory by row) of one seed, for the rows
     whose evaluation stage finished; ``stages`` maps each row to the stage that builds it for that seed.
 
     ``results`` maps stage names to :class:`~tinyseqkd.reproduce.runner.StageResult` (what
     :func:`~tinyseqkd.reproduce.runner.run_stages` returns).
     """
     row_of = {name: row for row, name in stages.items()}
-    figures, validations, translations = {}, {}, {}
+    figures, validations, evaluations = {}, {}, {}
     for row, name in stages.items():
         evaluation = evaluation_stage(name)
         if evaluation not in results or name not in results:
@@ -100,6 +99,5 @@ def collect_rows(graph: StageGraph, results: dict, stages: dict[str, str]) -> tu
         curve = results[name].directory / VALIDATIONS
         if curve.exists():
             validations[row] = curve
-        if (directory / GREEDY).exists() and (directory / BEAM).exists():
-            translations[row] = directory
-    return figures, validations, translations
+        evaluations[row] = directory
+    return figures, validations, evaluations
