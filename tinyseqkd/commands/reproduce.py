@@ -1,8 +1,9 @@
 """``tinyseqkd reproduce``: Kim & Rush (2016) — Table 1, the pruning of Sec. 5.2, the speed of Sec. 5.1 — in one
 command, as a cached, resumable graph of ordinary ``train`` / ``distill`` / ``prune`` / ``evaluate`` runs.
 
-    tinyseqkd reproduce --preset quick                  # minutes: the synthetic multimodal task
-    tinyseqkd reproduce --preset classroom --jobs 2     # the main rows on the Bible corpus
+    tinyseqkd reproduce --preset quick                  # minutes: the synthetic multimodal task, seeds 1, 2, 3
+    tinyseqkd reproduce --preset classroom --jobs 2     # the main rows on the Bible corpus, seed 1
+    tinyseqkd reproduce --seeds 1,2,3,4,5               # every student five times (the teacher once)
     tinyseqkd reproduce --list                          # the stages, which are done, what each runs
 
 The work is :mod:`tinyseqkd.reproduce`'s (its ``__init__`` gives the reading order); this module parses the options,
@@ -37,7 +38,9 @@ def add_parser(subparsers) -> None:
                     "paper's numbers. Cached and resumable: run the same command again to continue.")
     parser.add_argument("--preset", default="quick", metavar="NAME",
                         help="quick (minutes, the default), classroom (within an hour) or full (hours)")
-    parser.add_argument("--out", metavar="DIR", help="output directory (default: runs/reproduce-PRESET)")
+    parser.add_argument("--out", metavar="DIR", help="output directory (default: runs/reproduce-PRESET, and "
+                                                     "runs/reproduce-PRESET-seeds1-2 for seeds other than the "
+                                                     "preset's)")
     parser.add_argument("--seeds", metavar="N,N,...",
                         help="the students' train.seed, one run of every student per seed, e.g. 1,2,3 (the teacher "
                              "is trained once, with the first); default: the preset's (quick and full 1,2,3, "

@@ -273,7 +273,7 @@ def _deltas(found: list[dict], seed: str | None = None) -> str:
         if value is None:
             return MISSING
         spec, suffix = ("+.1f", "") if unit == "bleu" else (".1f", "×")
-        spread = f" ± {sd:.1f}" if sd and f"{sd:.1f}" != "0.0" else ""
+        spread = f" ± {sd:.1f}{suffix}" if sd and f"{sd:.1f}" != "0.0" else ""
         return f"{value:{spec}}{suffix}{spread}{_interval(interval)}"
 
     body = []
