@@ -91,6 +91,20 @@ def test_wrong_seeds_are_refused(seeds, message):
         with_seeds(QUICK, seeds)
 
 
+def test_several_seeds_need_a_synthetic_task_with_its_own_seed():
+    """Without seed=N in the spec, train.seed makes the data: seed 2's students would not match the distillations."""
+    assert "seed=1" in QUICK.data["corpus"]
+    unseeded = dataclasses.replace(QUICK, data={**QUICK.data, "corpus": "synthetic:multimodal:n_train=10000"})
+    with pytest.raises(ReproduceError, match=r"fix: fix the data with its own seed, e.g. "
+                                             r"synthetic:multimodal:n_train=10000,seed=1"):
+        unseeded.check()
+    assert with_seeds(unseeded, (3,)).seeds == (3,)  # one seed: the teacher's data is the students'
+    bare = dataclasses.replace(QUICK, data={**QUICK.data, "corpus": "synthetic:multimodal"})
+    with pytest.raises(ReproduceError, match="e.g. synthetic:multimodal:seed=1"):
+        bare.check()
+    assert with_seeds(FULL, (1, 2)).seeds == (1, 2)  # an embedded corpus does not depend on train.seed
+
+
 def test_every_classroom_stage_is_the_same_stage_as_the_full_presets_but_its_own_pruning():
     """The classroom preset's results are reused by a full run into the same --out (the same keys)."""
     full = StageGraph(build_stages(FULL, fake_runs(Calls()))).keys

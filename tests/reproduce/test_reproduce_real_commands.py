@@ -27,7 +27,7 @@ TINY_TRAIN = {"train.batch_size": 32, "train.early_stopping": "bleu", "train.log
               "train.valid_examples": 0}
 TINY = Preset(
     name="tiny", summary="seconds-sized models, for the tests", budget_minutes=None,
-    data={"corpus": "synthetic:multimodal:n_train=200,n_valid=20,n_test=20,max_len=4", "max_len": 0,
+    data={"corpus": "synthetic:multimodal:n_train=200,n_valid=20,n_test=20,max_len=4,seed=1", "max_len": 0,
           "bpe_merges": 0, "src_vocab_size": 0, "tgt_vocab_size": 0},
     # 120 updates, validated every 20: the test interrupts it at its first validation, long before its end.
     teacher=ModelRun("toy-reverse", {"model.embedding_size": 16, "model.hidden_size": 32, "train.max_steps": 120,

@@ -86,7 +86,21 @@ class Preset:
         if min(self.beam, self.nbest, self.jobs, *self.beam_sweep) < 1 or self.test_size < 0:
             raise ReproduceError(f"{where}: beam, nbest, jobs and beam_sweep must be at least 1, test_size at least 0")
         check_seeds(self.seeds, where)
+        corpus = str(self.data.get("corpus", ""))
+        if len(self.seeds) > 1 and synthetic_without_own_seed(corpus):
+            raise ReproduceError(f"{where}: data.corpus {corpus!r} is seeded by train.seed, so the students of seeds "
+                                 "other than the teacher's would get other data than its distillations were made "
+                                 "from; fix: fix the data with its own seed, e.g. "
+                                 f"{corpus}{',' if corpus.count(':') >= 2 else ':'}seed={self.seeds[0]}")
         return self
+
+
+def synthetic_without_own_seed(corpus: str) -> bool:
+    """A synthetic task (``synthetic:TASK:KEY=VALUE,...``) without ``seed=N``: ``train.seed`` makes its data."""
+    if not corpus.startswith("synthetic:"):
+        return False
+    settings = corpus.split(":", 2)[2] if corpus.count(":") >= 2 else ""
+    return all(item.partition("=")[0].strip() != "seed" for item in settings.split(","))
 
 
 def check_seeds(seeds, where: str) -> None:
