@@ -169,3 +169,12 @@ def test_the_readme_quick_start_runs_the_quick_preset_within_its_budget():
     assert len(lines) == 2 and lines[0] == "python -m pip install . && tinyseqkd reproduce --preset quick"
     args = build_parser().parse_args(lines[0].split("&& tinyseqkd ")[1].split())
     assert get_preset(args.preset) is QUICK and QUICK.budget_minutes <= 5
+
+
+def test_the_beam_sweep_is_decoded_for_the_first_seed_only():
+    graph = StageGraph(build_stages(QUICK, fake_runs(Calls())))
+    assert QUICK.beam_sweep and QUICK.seeds[0] == 1
+    assert graph["eval-teacher"].options["beam_sweep"] == list(QUICK.beam_sweep)
+    assert graph["eval-seq-kd-s1"].options["beam_sweep"] == list(QUICK.beam_sweep)
+    assert graph["eval-seq-kd-s2"].options["beam_sweep"] == []
+    assert graph["eval-seq-kd-s2"].estimate_seconds < graph["eval-seq-kd-s1"].estimate_seconds

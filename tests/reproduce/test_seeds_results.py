@@ -150,3 +150,13 @@ def test_a_below_claim_needs_its_interval_below_0_and_an_at_most_claim_keeps_its
     assert pruning["rule"] == "point" and pruning["by_seed"]["1"]["interval"][0] < -1
     assert (pruning["holds"], pruning["holds_in"]) == (True, 2)
 
+
+
+def test_a_claim_about_the_shared_teacher_rows_alone_is_one_measurement_not_one_per_seed():
+    teacher_rows = {"teacher-seq-inter": {**ROWS["teacher"], "bleu_greedy": 29.9, "bleu_beam": 30.0}}
+    results = build_results({1: {**ROWS, **teacher_rows}, 2: {**SEED_2, **teacher_rows}}, preset="quick",
+                            versions=VERSIONS)
+    matches = next(check for check in results["checks"] if check["claim"].startswith("teacher + Seq-Inter"))
+    assert (matches["holds"], matches["holds_in"], matches["seeds"]) == (True, 1, 1)
+    seq_kd = next(check for check in results["checks"] if check["claim"].startswith("Seq-KD's greedy BLEU is above"))
+    assert seq_kd["seeds"] == 2

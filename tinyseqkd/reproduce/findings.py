@@ -160,10 +160,12 @@ def deltas(rows: dict) -> list[dict]:
 
 
 def _claim(claim: str, section: str, paper_text: str, values: tuple, holds, ours_format: str, *,
-           comparison: str | None = None, rule: str = "point", intervals: dict | None = None) -> dict:
+           comparison: str | None = None, rule: str = "point", intervals: dict | None = None,
+           rows: tuple[str, ...] = ()) -> dict:
     """One check. ``holds(*values)`` is asked only when every value it needs was measured. ``rule`` "above" or
     "below": the check holds only when the 95% interval of ``comparison`` (from ``intervals``, by name) lies above
-    (below) 0; "point": by ``holds`` alone, the interval shown beside."""
+    (below) 0; "point": by ``holds`` alone, the interval shown beside. ``rows``: the rows it reads, where that
+    matters to the seeds (a check of the shared teacher rows alone is one measurement, not one per seed)."""
     measured = all(value is not None for value in values)
     interval = (intervals or {}).get(comparison) if comparison else None
     if not measured:
@@ -174,7 +176,8 @@ def _claim(claim: str, section: str, paper_text: str, values: tuple, holds, ours
         verdict = bool(holds(*values))
     return {"claim": claim, "section": section, "paper": paper_text,
             "ours": ours_format.format(*values) if measured else "not measured in this preset",
-            "holds": verdict, "rule": rule, "comparison": comparison, "interval": interval if measured else None}
+            "holds": verdict, "rule": rule, "comparison": comparison, "interval": interval if measured else None,
+            "rows": list(rows)}
 
 
 def checks(rows: dict, intervals: dict | None = None) -> list[dict]:
@@ -214,7 +217,7 @@ def checks(rows: dict, intervals: dict | None = None) -> list[dict]:
                (greedy("seq-kd"), greedy("word-kd")), operator.gt, two, **judged(SEQ_KD_OVER_WORD_KD)),
         _claim("teacher + Seq-Inter decoding greedily matches the teacher's beam", "Table 1, Sec. 3.3",
                "19.6 vs 19.5", (greedy("teacher-seq-inter"), beam("teacher")), operator.ge, two,
-               **judged(TEACHER_SEQ_INTER_OVER_TEACHER_BEAM, "point")),
+               **judged(TEACHER_SEQ_INTER_OVER_TEACHER_BEAM, "point"), rows=("teacher-seq-inter", "teacher")),
         _claim("Seq-Inter improves the Seq-KD student (beam)", "Table 1, Sec. 3.3", "19.3 vs 19.0",
                (beam("seq-kd-seq-inter"), beam("seq-kd")), operator.gt, two, **judged(SEQ_INTER_OVER_SEQ_KD)),
     ]

@@ -105,10 +105,11 @@ def combined_deltas(means: dict, per_seed: dict, seed_intervals: dict, mean_inte
 
 
 def combined_checks(means: dict, per_seed: dict, seed_intervals: dict, mean_intervals: dict,
-                    deltas: list[dict]) -> list[dict]:
+                    deltas: list[dict], shared=()) -> list[dict]:
     """:func:`~tinyseqkd.reproduce.findings.checks` per seed, combined: ``holds_in`` of ``seeds`` (the seeds it was
     measured in), ``holds`` true only when it holds in every one of them (None: measured in none); ``ours`` is the
-    text of the mean figures, ``difference`` and ``interval`` the mean's comparison, ``by_seed`` each seed's check."""
+    text of the mean figures, ``difference`` and ``interval`` the mean's comparison, ``by_seed`` each seed's check.
+    A check that reads only ``shared`` rows (the teacher's) is one measurement: it counts in the first seed only."""
     differences = {delta["name"]: delta for delta in deltas}
     by_seed = {seed: {check["claim"]: check for check in findings.checks(rows, seed_intervals.get(seed))}
                for seed, rows in per_seed.items()}
@@ -117,6 +118,8 @@ def combined_checks(means: dict, per_seed: dict, seed_intervals: dict, mean_inte
         claim = check["claim"]
         own = {seed: found[claim] for seed, found in by_seed.items() if claim in found}
         measured = [found for found in own.values() if found["holds"] is not None]
+        if check.get("rows") and set(check["rows"]) <= set(shared):
+            measured = measured[:1]
         holds_in = sum(found["holds"] for found in measured)
         delta = differences.get(check["comparison"], {})
         combined.append({
