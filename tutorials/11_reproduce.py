@@ -117,7 +117,8 @@ else:
         evaluation, _, _ = evaluate_model(model, pipeline, test.text.src, test.text.refs, beam_size=5)
         rows[row] = {**asdict(evaluation), "training_seconds": seconds[row]}
     rows["prune-class-blind-80"].update(pruned_from="seq-kd", scheme="class-blind", ratio=0.8)
-    results = build_results(rows, preset="tutorial", summary="the multimodal toy task, measured by tutorial 11")
+    results = build_results({args.seed: rows}, preset="tutorial",  # {seed: rows}: this run's one seed
+                            summary="the multimodal toy task, measured by tutorial 11")
     markdown = write_results(out, results)[1].read_text()
     validations = {row: work / row / "validations.tsv" for row in rows}
 for row, figures in rows.items():

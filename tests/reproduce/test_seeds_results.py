@@ -160,3 +160,8 @@ def test_a_claim_about_the_shared_teacher_rows_alone_is_one_measurement_not_one_
     assert (matches["holds"], matches["holds_in"], matches["seeds"]) == (True, 1, 1)
     seq_kd = next(check for check in results["checks"] if check["claim"].startswith("Seq-KD's greedy BLEU is above"))
     assert seq_kd["seeds"] == 2
+
+
+def test_rows_of_one_seed_passed_without_their_seed_get_a_plain_error():
+    with pytest.raises(TypeError, match=r"\{1: rows\}"):
+        build_results(ROWS, preset="quick", versions=VERSIONS)

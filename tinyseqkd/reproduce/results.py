@@ -44,6 +44,7 @@ def build_results(per_seed: dict, *, preset: str, summary: str = "", versions: d
     paper's numbers, the signatures and versions, ``meta`` (e.g. threads, jobs, total seconds) and the preset's
     ``notes`` (what its checks can and cannot show). ``draws(seed, row, decoding)`` gives the bootstrap draws of a
     system's BLEU (:class:`tinyseqkd.reproduce.bootstrap.SavedTranslations`); without it, no intervals."""
+    _check_per_seed(per_seed)
     per_seed = {str(seed): _in_table_order(rows) for seed, rows in per_seed.items()}
     rows, spread = seeds.mean_rows(per_seed, shared)
     seed_intervals, mean_intervals = seeds.intervals(per_seed, draws)
@@ -66,6 +67,13 @@ def build_results(per_seed: dict, *, preset: str, summary: str = "", versions: d
         "versions": versions if versions is not None else collect_versions(),
         "meta": meta or {},
     }
+
+
+def _check_per_seed(per_seed: dict) -> None:
+    for seed, rows in per_seed.items():
+        if not isinstance(rows, dict) or not all(isinstance(figures, dict) for figures in rows.values()):
+            raise TypeError(f"build_results takes {{seed: {{row: figures}}}}; seed {seed!r} holds no rows of figures "
+                            "(one seed's rows go in as {1: rows})")
 
 
 def _in_table_order(rows: dict) -> dict:

@@ -29,7 +29,7 @@ def row(greedy, beam, p, parameters=1000):
 
 
 rows = {"teacher": row(30.0, 32.0, 0.05, 4000), "baseline": row(25.0, 28.0, 0.02), "seq-kd": row(24.0, 25.0, 0.03)}
-results = build_results(rows, preset="made-up", versions={})
+results = build_results({1: rows}, preset="made-up", versions={})  # {seed: rows}: one seed
 print("2. the claims that fail:", *[line for line in check_lines(results) if line.startswith("✗")], sep="\n   ")
 print("   greedy BLEU below the baseline's, p(t = ŷ) only 1.5×, perplexities equal; the gap still shrinks (1.0")
 print("   against 3.0), so that claim keeps its ✓ — each claim is checked on its own figures")
