@@ -1,6 +1,7 @@
 """Every tutorial runs top to bottom (with --quick), opens as a notebook, and its exercises have worked solutions
 that run."""
 
+import json
 import os
 import re
 import subprocess
@@ -48,11 +49,46 @@ def test_every_tutorial_and_solution_is_listed():
     assert sorted(path.name for path in SOLUTIONS.glob("[0-9]*.py")) == sorted(EXPECTED)
 
 
+def seq_kd_above_baseline(figures):
+    """Tutorial 8's headline: Seq-KD's greedy BLEU and p(t = ŷ) above the baseline's."""
+    base, seq = figures["baseline"], figures["seq_kd"]
+    assert seq["bleu_greedy"] > base["bleu_greedy"], f"Seq-KD's greedy BLEU not above the baseline's: {figures}"
+    assert seq["p_greedy_output"] > base["p_greedy_output"], f"Seq-KD's p(t = ŷ) not above the baseline's: {figures}"
+
+
+# Tutorial → the directions its text states, checked on the JSON line it prints last.
+HEADLINES = {"08_seq_kd.py": seq_kd_above_baseline}
+
+
+def headline(stdout):
+    """The tutorial's headline figures: the JSON object on the last line it prints."""
+    figures = json.loads(stdout.strip().splitlines()[-1])
+    assert {"tutorial", "seed", "threads", "kernels"} <= set(figures), figures
+    return figures
+
+
 @pytest.mark.parametrize("name", [chapter(name) for name in sorted(EXPECTED)])
 def test_tutorial_runs_with_quick(name, tmp_path):
     stdout = run(TUTORIALS / name, "--quick", "--figures", tmp_path)
     for text in EXPECTED[name][1]:
         assert text in stdout, f"{name} did not print {text!r}:\n{stdout[-3000:]}"
+    if name in HEADLINES:
+        HEADLINES[name](headline(stdout))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernels", ["numba", "numpy"])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("name", sorted(HEADLINES))
+def test_a_tutorials_headline_holds_for_every_seed_thread_count_and_kernel(name, seed, threads, kernels, tmp_path):
+    """What the text states holds in each of the runs its ranges come from (seeds 0-2, 1 and 2 threads, the numba
+    kernels and their numpy twins, which round differently: the stand-in for another machine). CI runs seed 0."""
+    stdout = run(TUTORIALS / name, "--quick", "--seed", seed, "--threads", threads, "--figures", tmp_path,
+                 env={**ENV, "TINYSEQKD_KERNELS": kernels})
+    figures = headline(stdout)
+    assert (figures["seed"], figures["threads"], figures["kernels"]) == (seed, threads, kernels)
+    HEADLINES[name](figures)
 
 
 def exercises(name):
