@@ -56,8 +56,22 @@ def seq_kd_above_baseline(figures):
     assert seq["p_greedy_output"] > base["p_greedy_output"], f"Seq-KD's p(t = ŷ) not above the baseline's: {figures}"
 
 
-# Tutorial → the directions its text states, checked on the JSON line it prints last.
-HEADLINES = {"08_seq_kd.py": seq_kd_above_baseline}
+def directions(*names):
+    """A headline check: each of the true/false figures ``names`` on the tutorial's JSON line is true."""
+    def check(figures):
+        for name in names:
+            assert figures[name] is True, f"{name} did not hold: {figures}"
+    return check
+
+
+# Tutorial → the directions its text states that held in all 12 runs of docs/tutorial-runs.md, checked on the
+# JSON line it prints last.
+HEADLINES = {
+    "02_lstm.py": directions("loss_fell"),
+    "08_seq_kd.py": seq_kd_above_baseline,
+    "09_seq_inter.py": directions("closest_nearer_the_gold", "seq_inter_greedy_above_teacher_greedy",
+                                  "seq_inter_greedy_above_teacher_beam", "seq_inter_p_above_teacher"),
+}
 
 
 def headline(stdout):
@@ -72,8 +86,10 @@ def test_tutorial_runs_with_quick(name, tmp_path):
     stdout = run(TUTORIALS / name, "--quick", "--figures", tmp_path)
     for text in EXPECTED[name][1]:
         assert text in stdout, f"{name} did not print {text!r}:\n{stdout[-3000:]}"
+    figures = headline(stdout)  # every tutorial ends with its figures (benchmarks/tutorial_runs.py reads them)
+    assert (figures["tutorial"], figures["seed"], figures["quick"]) == (name[:2], 0, True), figures
     if name in HEADLINES:
-        HEADLINES[name](headline(stdout))
+        HEADLINES[name](figures)
 
 
 @pytest.mark.slow

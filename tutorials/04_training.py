@@ -18,6 +18,7 @@
 # --model.hidden_size=16` overrides the tutorial's setting.
 
 # %%
+import json
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tinyseqkd.autograd import no_grad
 from tinyseqkd.config import load_config
 from tinyseqkd.data.prepared import prepare
 from tinyseqkd.data.vocab import BOS, EOS
+from tinyseqkd.kernels import kernels_in_use
 from tinyseqkd.reproduce.plots import read_validations
 
 args = options("Tutorial 4 — the attentional encoder-decoder and its training loop", config=True)
@@ -122,6 +124,19 @@ def draw_attention(plt):
 
 
 save_figure(args, "04_attention.png", draw_attention)
+
+# %% [markdown]
+# ## 4. The headline figures, in one line
+#
+# The last line the script prints is one JSON object: section 2's validation BLEU at each validation, the last
+# perplexity, and whether BLEU ended above where it started. `benchmarks/tutorial_runs.py` reads it.
+
+# %%
+section("4. The headline figures, in one line")
+valid_bleu = {str(int(step)): round(bleu, 2) for step, bleu in zip(curve["step"], curve["bleu"])}
+print(json.dumps({"tutorial": "04", "seed": args.seed, "quick": args.quick, "threads": args.threads,
+                  "kernels": kernels_in_use(), "valid_bleu": valid_bleu, "valid_ppl": round(curve["ppl"][-1], 3),
+                  "bleu_climbed": curve["bleu"][-1] > curve["bleu"][0]}))
 
 # %% [markdown]
 # ## Summary

@@ -17,12 +17,14 @@
 # Options: `--variant-probs P0 P1 [P2 [P3]]`, `--length-penalty A`, and any config key (`--train.max_steps=2000`).
 
 # %%
+import json
 import math
 
 from _common import multimodal_dataset, options, save_figure, section, train, tutorial_config
 from tinyseqkd.data.synthetic import identify_variant
 from tinyseqkd.decoding import decode_corpus
 from tinyseqkd.evaluate import corpus_bleu, greedy_output_probabilities, translate_ids
+from tinyseqkd.kernels import kernels_in_use
 
 VARIANT_NAMES = ["forward", "reversed", "forward, doubled", "reversed, doubled"]
 
@@ -75,9 +77,11 @@ section("2. Greedy vs beam search, and the variants they choose")
 greedy = translate_ids(model, src_ids)
 beams = decode_corpus(model, src_ids, beam_size=5, n_best=5, length_penalty=args.length_penalty)
 print(f"(beam search ranks finished hypotheses by score / (length + 1) ** {args.length_penalty:g})")
+variant_counts = {}  # "greedy" / "beam 5" → {variant: outputs}
 for name, outputs in [("greedy", greedy), ("beam 5", [found[0].ids for found in beams])]:
     variants = [identify_variant(test.text.src[i], pipeline.decode_tgt(ids)) for i, ids in enumerate(outputs)]
     counts = {VARIANT_NAMES[k] if k is not None else "no valid variant": variants.count(k) for k in [0, 1, 2, 3, None]}
+    variant_counts[name] = counts
     print(f"{name:7s}", {k: v for k, v in counts.items() if v})
 
 # %% [markdown]
@@ -133,6 +137,22 @@ save_figure(args, "05_bleu_by_beam.png", draw_bleu_by_beam)
 section("5. p(t = ŷ): how much probability the model puts on its own greedy output")
 p = greedy_output_probabilities(model, src_ids, greedy).mean()
 print(f"average p(greedy output) = {p:.1%}")
+
+# %% [markdown]
+# ## 6. The headline figures, in one line
+#
+# The last line the script prints is one JSON object: section 2's counts (of the `n` test sources), section 4's
+# BLEU by beam size and section 5's p(t = ŷ). `benchmarks/tutorial_runs.py` reads it.
+
+# %%
+section("6. The headline figures, in one line")
+print(json.dumps({"tutorial": "05", "seed": args.seed, "quick": args.quick, "threads": args.threads,
+                  "kernels": kernels_in_use(), "sources": n, "greedy": variant_counts["greedy"],
+                  "beam_5": variant_counts["beam 5"],
+                  "bleu_by_beam": {str(k): round(bleu, 2) for k, bleu in bleu_by_beam.items()},
+                  "p_greedy_output": round(float(p), 4),
+                  "beam_5_bleu_above_greedy": bool(bleu_by_beam[5] > bleu_by_beam[1]),
+                  "most_greedy_outputs_invalid": bool(variant_counts["greedy"]["no valid variant"] > n / 2)}))
 
 # %% [markdown]
 # ## Summary

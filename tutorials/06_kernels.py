@@ -19,6 +19,7 @@
 
 # %%
 import inspect
+import json
 import time
 
 import numpy as np
@@ -122,15 +123,34 @@ def training_step():
     return loss.item(), {name: p.grad.copy() for name, p in model.named_parameters()}
 
 
-results = {}
+results, step_seconds = {}, {}
 for path in ("numba", "numpy"):
     with use_kernels(path):
         results[path] = training_step()
-        seconds = best_seconds(training_step, repeats)
+        seconds = step_seconds[path] = best_seconds(training_step, repeats)
     print(f"{path:5s}: loss {results[path][0]:.6f}, one forward + backward {1000 * seconds:.1f} ms")
 difference = max(np.abs(results["numba"][1][name] - results["numpy"][1][name]).max() for name in results["numba"][1])
 print(f"largest gradient difference between the paths: {difference:.1e}")
 print("kernels in use after the blocks:", kernels_in_use())
+
+# %% [markdown]
+# ## 5. The headline figures, in one line
+#
+# The last line the script prints is one JSON object: the differences between the paths (sections 2 and 4) and
+# the timings (sections 3 and 4), which are this machine's and this moment's. `benchmarks/tutorial_runs.py` reads
+# it.
+
+# %%
+section("5. The headline figures, in one line")
+print(json.dumps({
+    "tutorial": "06", "seed": args.seed, "quick": args.quick, "threads": args.threads, "kernels": kernels_in_use(),
+    "largest_context_difference": float(np.abs(context_kernel - context_twin).max()),
+    "largest_gradient_difference": float(difference), "padding_share": round(float(padding.mean()), 4),
+    "attention_us": {"numpy_twin": round(1e6 * twin_seconds, 1), "numba_kernel": round(1e6 * kernel_seconds, 1)},
+    "attention_speedup": round(twin_seconds / kernel_seconds, 2),
+    "training_step_ms": {path: round(1000 * seconds, 2) for path, seconds in step_seconds.items()},
+    "numpy_step_slower_by": round(step_seconds["numpy"] / step_seconds["numba"] - 1, 3),
+}))
 
 # %% [markdown]
 # ## Summary

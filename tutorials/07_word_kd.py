@@ -17,6 +17,7 @@
 # (the teacher's forward: evaluation mode, no graph) and `word_kd_objective` (what the `Trainer` calls per batch).
 
 # %%
+import json
 import time
 
 import numpy as np
@@ -31,6 +32,7 @@ from tinyseqkd.data.synthetic import identify_variant
 from tinyseqkd.decoding import evaluation_mode
 from tinyseqkd.distill import teacher_probabilities, word_kd_loss, word_kd_objective
 from tinyseqkd.evaluate import greedy_output_probabilities, translate_ids
+from tinyseqkd.kernels import kernels_in_use
 from tinyseqkd.training import nll_objective
 
 args = options("Tutorial 7 — word-level knowledge distillation", config=True)
@@ -99,8 +101,8 @@ def first_word_distribution(model, split):
 different = [i for i, s in enumerate(test.text.src) if s.split()[0] != s.split()[-1]]  # three distinct 1st words
 first_words = EncodedSplit(test.text.select(different), [test.src_ids[i] for i in different],
                            [test.tgt_ids[i] for i in different])
-print("teacher, p(first word), mean over the test sources:",
-      {k: round(v, 2) for k, v in first_word_distribution(teacher, first_words).items()})
+teacher_first_word = first_word_distribution(teacher, first_words)
+print("teacher, p(first word), mean over the test sources:", {k: round(v, 2) for k, v in teacher_first_word.items()})
 
 # %% [markdown]
 # ## 3. Two students: the gold data alone, and Word-KD
@@ -139,12 +141,17 @@ def cross_entropy_against_teacher(student):
 
 
 print(f"{'':9s} {'CE vs teacher':>13s} {'p(t = ŷ)':>9s} {'valid outputs':>13s}")
+student_figures = {}  # name → its three figures, for section 5
 for name, student in students.items():
     greedy = translate_ids(student, test.src_ids)
     valid = np.mean([identify_variant(s, pipeline.decode_tgt(ids)) is not None for s, ids in zip(test.text.src,
                                                                                                   greedy)])
-    print(f"{name:9s} {cross_entropy_against_teacher(student):13.3f} "
-          f"{greedy_output_probabilities(student, test.src_ids, greedy).mean():9.1%} {valid:13.0%}")
+    figures = {"ce_vs_teacher": cross_entropy_against_teacher(student),
+               "p_greedy_output": float(greedy_output_probabilities(student, test.src_ids, greedy).mean()),
+               "valid_outputs": float(valid)}
+    student_figures[name] = figures
+    print(f"{name:9s} {figures['ce_vs_teacher']:13.3f} {figures['p_greedy_output']:9.1%} "
+          f"{figures['valid_outputs']:13.0%}")
 distributions = {name: first_word_distribution(model, first_words) for name, model in [("teacher", teacher),
                                                                                         *students.items()]}
 
@@ -189,6 +196,30 @@ baseline_seconds = seconds_per_update(nll_objective)
 word_kd_seconds = seconds_per_update(word_kd_objective(teacher, alpha=0.5))
 print(f"baseline update {1000 * baseline_seconds:.2f} ms, Word-KD update {1000 * word_kd_seconds:.2f} ms: "
       f"{word_kd_seconds / baseline_seconds:.2f}x")
+
+# %% [markdown]
+# ## 5. The headline figures, in one line
+#
+# The last line the script prints is one JSON object: the teacher's first-word distribution (section 2), the two
+# students' figures (section 3), whether Word-KD's cross-entropy against the teacher is below the baseline's, and
+# the cost of a Word-KD update (section 4: a timing, this machine's). `benchmarks/tutorial_runs.py` reads it.
+
+# %%
+section("5. The headline figures, in one line")
+
+
+def rounded(figures):
+    return {key: round(float(value), 4) for key, value in figures.items()}
+
+
+print(json.dumps({
+    "tutorial": "07", "seed": args.seed, "quick": args.quick, "threads": args.threads, "kernels": kernels_in_use(),
+    "teacher_first_word": rounded(teacher_first_word),
+    "baseline": rounded(student_figures["baseline"]), "word_kd": rounded(student_figures["Word-KD"]),
+    "word_kd_ce_below_baseline": student_figures["Word-KD"]["ce_vs_teacher"]
+    < student_figures["baseline"]["ce_vs_teacher"],
+    "word_kd_update_cost": round(word_kd_seconds / baseline_seconds, 2),
+}))
 
 # %% [markdown]
 # ## Summary

@@ -98,7 +98,7 @@ for name, texts in (("gold", train_split.text.tgt), ("teacher ŷ", distilled_tex
 # earlier version of this chapter, at ±0.1 and 800 updates, Seq-KD beat the baseline in only 2 of 6 runs. The
 # paper's ±0.1 is for layers of 500 and 1,000 units.
 #
-# The paper's Table 1 in miniature. `benchmarks/tutorial08_runs.py` ran `--quick` for seeds 0, 1, 2, on 1 and
+# The paper's Table 1 in miniature. `benchmarks/tutorial_runs.py 08` ran `--quick` for seeds 0, 1, 2, on 1 and
 # 2 threads, with the numba kernels and with their numpy twins (`TINYSEQKD_KERNELS=numpy`, which round
 # differently, as another machine would). `docs/tutorial-08-runs.md` has the table. Over those 12 runs:
 #
@@ -214,7 +214,7 @@ for name, pieces in (("gold", gold_pieces), ("teacher ŷ", teacher_pieces)):
 #
 # The last line the script prints is one JSON object: section 2's figures — with `--quick` those of the one pair of
 # students, without it the mean over the four seeds (`student_seeds` says which) — and section 1's mode shares.
-# `tests/test_tutorials.py` and `benchmarks/tutorial08_runs.py` read it.
+# `tests/test_tutorials.py` and `benchmarks/tutorial_runs.py` read it.
 
 # %%
 section("5. The headline figures, in one line")

@@ -21,12 +21,14 @@
 
 # %%
 import copy
+import json
 
 import numpy as np
 
 from _common import options, save_figure, section, train, tutorial_config
 from tinyseqkd.data.prepared import prepare
 from tinyseqkd.evaluate import corpus_bleu, translate_ids
+from tinyseqkd.kernels import kernels_in_use
 from tinyseqkd.prune import (apply_masks, format_sparsity_report, model_weights, pack_arrays, packed_nbytes,
                              prune_masks, sparsity_report)
 
@@ -86,8 +88,8 @@ for scheme in ("class-blind", "class-uniform", "class-distribution"):
         apply_masks(pruned, prune_masks(model_weights(model), scheme, ratio))
         curves[scheme][ratio] = bleu(pruned)
     print(f"{scheme:19s}", "  ".join(f"{100 * r:.0f}%: {b:5.1f}" for r, b in curves[scheme].items()))
-print(format_sparsity_report(sparsity_report(model_weights(model), prune_masks(model_weights(model),
-                                                                               "class-blind", 0.8))))
+report = sparsity_report(model_weights(model), prune_masks(model_weights(model), "class-blind", 0.8))
+print(format_sparsity_report(report))
 
 # %% [markdown]
 # ## 3. Retraining with the mask fixed
@@ -121,6 +123,7 @@ for ratio in (0.8, 0.9):
         dense = sum(p.data.nbytes for p in pruned.parameters())
         sparse = packed_nbytes(pack_arrays(model_weights(pruned)))
         print(f"  stored sparse (prune/sparse.py): {sparse:,} bytes against {dense:,} dense ({sparse / dense:.0%})")
+        sparse_share = sparse / dense
 
 
 def draw_sparsity(plt):
@@ -136,6 +139,32 @@ def draw_sparsity(plt):
 
 
 save_figure(args, "10_bleu_by_sparsity.png", draw_sparsity)
+
+# %% [markdown]
+# ## 4. The headline figures, in one line
+#
+# The last line the script prints is one JSON object: section 2's BLEU by scheme and ratio and the share of each
+# class that class-blind pruning takes at 80%, section 3's BLEU after retraining and the sparse storage's share,
+# and three directions: class-blind above the other two schemes at 70% (not retrained), the 80%-pruned model above
+# the unpruned one after retraining, and each retrained model above its pruned self. `benchmarks/tutorial_runs.py`
+# reads it.
+
+# %%
+section("4. The headline figures, in one line")
+ratio_70 = {scheme: curves[scheme][0.7] for scheme in ("class-blind", "class-uniform", "class-distribution")}
+print(json.dumps({
+    "tutorial": "10", "seed": args.seed, "quick": args.quick, "threads": args.threads, "kernels": kernels_in_use(),
+    "unpruned": round(curves["unpruned"], 2),
+    **{scheme: {f"{100 * r:.0f}%": round(b, 2) for r, b in curves[scheme].items()}
+       for scheme in ("class-blind", "class-uniform", "class-distribution")},
+    "class_blind_80_pruned_share": {row.name: round(row.percent, 1) for row in report},
+    "retrained": {f"{100 * r:.0f}%": round(b, 2) for r, b in retrained.items()},
+    "sparse_share_80": round(sparse_share, 4),
+    "class_blind_best_at_70": bool(ratio_70["class-blind"] > max(ratio_70["class-uniform"],
+                                                                   ratio_70["class-distribution"])),
+    "retrained_80_above_unpruned": bool(retrained[0.8] > curves["unpruned"]),
+    "retraining_recovers": bool(all(retrained[r] > curves["class-blind"][r] for r in retrained)),
+}))
 
 # %% [markdown]
 # ## Summary

@@ -28,6 +28,7 @@ from tinyseqkd.distill import distill_corpus, load_distilled_targets, teacher_de
 from tinyseqkd.distill import word_kd_objective
 from tinyseqkd.distill.manifest import lines_sha256
 from tinyseqkd.evaluate import evaluate_model
+from tinyseqkd.kernels import kernels_in_use
 from tinyseqkd.prune import apply_masks, model_weights, prune_masks
 from tinyseqkd.reproduce import StageGraph, build_results, build_stages, check_lines, get_preset, write_results
 from tinyseqkd.reproduce.plan import COMMANDS
@@ -165,6 +166,23 @@ for line in check_lines(results):
 section("4. The plots")
 report = write_plots(out, rows, results["labels"], validations)
 print(report.skipped or "\n".join(f"  {path}" for path in report.written))
+
+# %% [markdown]
+# ## 5. The headline figures, in one line
+#
+# The last line the script prints is one JSON object: section 2's rows (BLEU greedy and beam 5, perplexity,
+# p(t = ŷ)) and section 3's claims, each true (✓) or false (✗); claims not measured are left out.
+# `benchmarks/tutorial_runs.py` reads it.
+
+# %%
+section("5. The headline figures, in one line")
+FIGURES = ("bleu_greedy", "bleu_beam", "perplexity", "p_greedy_output")
+print(json.dumps({
+    "tutorial": "11", "seed": args.seed, "quick": args.quick, "threads": args.threads, "kernels": kernels_in_use(),
+    **{row: {key: round(float(figures[key]), 4) for key in FIGURES if figures.get(key) is not None}
+       for row, figures in rows.items()},
+    "claims": {check["claim"]: check["holds"] for check in results["checks"] if check["holds"] is not None},
+}))
 
 # %% [markdown]
 # ## Summary

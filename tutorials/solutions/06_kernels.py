@@ -23,8 +23,9 @@ tutorial = Path(__file__).resolve().parent.parent / "06_kernels.py"
 run = subprocess.run([sys.executable, str(tutorial), "--quick"], capture_output=True, text=True, check=True,
                      env={**os.environ, "TINYSEQKD_KERNELS": "numpy"})
 print("1.", [line for line in run.stdout.splitlines() if line.startswith("kernels in use")])
-print("   only these two lines change: sections 2-4 choose their path themselves with use_kernels(...), and the")
-print("   blocks give back the choice made before them — numpy, from the environment")
+print("   only these two lines change (and \"kernels\" on the last, JSON line): sections 2-4 choose their path")
+print("   themselves with use_kernels(...), and the blocks give back the choice made before them — numpy, from the")
+print("   environment")
 
 
 # --- Exercise 2: a numba kernel for the softmax probabilities ------------------------------------------------------
