@@ -64,6 +64,14 @@ def directions(*names):
     return check
 
 
+def claims_hold(*claims):
+    """A headline check for tutorial 11: each of results.md's ``claims`` (on the JSON line's "claims") is ✓."""
+    def check(figures):
+        for claim in claims:
+            assert figures["claims"].get(claim) is True, f"{claim!r} did not hold: {figures['claims']}"
+    return check
+
+
 # Tutorial → the directions its text states that held in all 12 runs of docs/tutorial-runs.md, checked on the
 # JSON line it prints last.
 HEADLINES = {
@@ -71,6 +79,8 @@ HEADLINES = {
     "08_seq_kd.py": seq_kd_above_baseline,
     "09_seq_inter.py": directions("closest_nearer_the_gold", "seq_inter_greedy_above_teacher_greedy",
                                   "seq_inter_greedy_above_teacher_beam", "seq_inter_p_above_teacher"),
+    "11_reproduce.py": claims_hold("Seq-KD's p(t = ŷ) is above the baseline's",
+                                   "pruning 80% of the weights costs at most 1 BLEU (beam)"),
 }
 
 
