@@ -9,7 +9,7 @@ functions (``tinyseqkd evaluate`` prints them: ``tinyseqkd/commands/evaluate.py`
 - **p(t = ŷ)**: the model's probability of its own greedy output ŷ, teacher-forced, exactly the tokens greedy
   decoding emitted: ``p(ŷ </s> | s)`` when it chose ``</s>``, ``p(ŷ | s)`` (no ``</s>``) for an output cut at
   the length limit (:func:`greedy_output_probabilities`). The mean over the sentences is the paper's figure
-  (DESIGN.md §1; 0.9% for the baseline student, 16.9% after Seq-KD — the reason greedy decoding comes close to
+  (Table 1: 0.9% for the baseline student, 16.9% after Seq-KD — the reason greedy decoding comes close to
   beam search after sequence-level distillation); the median is reported beside it, because a few confident
   short sentences can carry the mean, and the mean over the sentences whose source has at most
   :data:`SHORT_SOURCE_WORDS` words (``p_greedy_output_short``, over ``short_sentences`` of them): a long sentence's

@@ -53,7 +53,7 @@ class Preset:
     name: str
     summary: str
     budget_minutes: float | None  # what the preset must fit in on 2 cores (None: no budget, state the time)
-    data: dict  # [data] keys of every run: the students reuse the teacher's text pipeline (DESIGN.md §4)
+    data: dict  # [data] keys of every run: the students reuse the teacher's text pipeline
     teacher: ModelRun
     student: ModelRun
     rows: tuple[str, ...]  # which rows of Table 1 to build, from TABLE_ROWS

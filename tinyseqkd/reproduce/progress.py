@@ -142,8 +142,8 @@ class Stopwatch:
 class LoadSampler:
     """``with LoadSampler() as load:`` — the 1-minute load average sampled every ``every`` seconds meanwhile.
 
-    A run's wall time means little without the load beside it (DESIGN.md §3.15: on 2 cores one busy neighbour can
-    make a step many times slower). The samples include the run's own work; where the platform has no load
+    A run's wall time means little without the load beside it (on 2 cores one busy neighbour can make a step many
+    times slower). The samples include the run's own work; where the platform has no load
     average, the texts say so.
     """
 

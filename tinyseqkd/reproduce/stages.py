@@ -11,7 +11,7 @@ evaluation of each (Table 1, Sec. 5.1). Here each of those runs is a :class:`Sta
 - its **options**: JSON data that determine what it computes (the resolved config, the command's arguments);
 - its ``run(context)``: does the work in ``context.directory`` (see :mod:`tinyseqkd.reproduce.runner`);
 - an **estimate** of its seconds, for the run's ETA, and whether it must run **exclusive** (alone on the machine,
-  as a timing must: DESIGN.md §3.15).
+  as a timing must: on 2 cores one busy neighbour can make a step many times slower).
 
 **Cache key** (:func:`cache_key`): the SHA-256 of the stage's name, options, its inputs' keys (by role) and the
 tinyseqkd version. A changed option changes that stage's key and, through the inputs, the key of every stage
