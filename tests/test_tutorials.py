@@ -64,6 +64,21 @@ def directions(*names):
     return check
 
 
+def pruning_shares(figures):
+    """Tutorial 10's class-blind 80%: the decoder's LSTM layer loses more than the encoder's, and the softmax W_o
+    the least of any class."""
+    shares = {name: share for name, share in figures["class_blind_80_pruned_share"].items()
+              if name not in ("all classes", "biases (never pruned)", "total")}
+    assert shares["decoder layer 0"] > shares["encoder layer 0"], f"encoder pruned more than decoder: {shares}"
+    assert min(shares, key=shares.get) == "softmax W_o", f"W_o not the least pruned class: {shares}"
+
+
+def pruning(figures):
+    """Tutorial 10's headline: its two 12-of-12 directions on the JSON line, and the class shares."""
+    directions("class_blind_best_at_70", "retraining_recovers")(figures)
+    pruning_shares(figures)
+
+
 def claims_hold(*claims):
     """A headline check for tutorial 11: each of results.md's ``claims`` (on the JSON line's "claims") is ✓."""
     def check(figures):
@@ -79,6 +94,7 @@ HEADLINES = {
     "08_seq_kd.py": seq_kd_above_baseline,
     "09_seq_inter.py": directions("closest_nearer_the_gold", "seq_inter_greedy_above_teacher_greedy",
                                   "seq_inter_greedy_above_teacher_beam", "seq_inter_p_above_teacher"),
+    "10_pruning.py": pruning,
     "11_reproduce.py": claims_hold("Seq-KD's p(t = ŷ) is above the baseline's",
                                    "pruning 80% of the weights costs at most 1 BLEU (beam)"),
 }
