@@ -91,6 +91,7 @@ def claims_hold(*claims):
 # JSON line it prints last.
 HEADLINES = {
     "02_lstm.py": directions("loss_fell"),
+    "03_data.py": directions("bucketing_wastes_less"),
     "04_training.py": directions("bleu_climbed"),
     "05_decoding.py": directions("beam_5_bleu_above_greedy", "most_greedy_outputs_invalid"),
     "07_word_kd.py": directions("word_kd_ce_below_baseline"),
