@@ -79,6 +79,11 @@ def pruning(figures):
     pruning_shares(figures)
 
 
+def kernels_agree(figures):
+    """Tutorial 6's one stated figure that is not a timing: the kernel's context vectors within 1e-6 of the twin's."""
+    assert figures["largest_context_difference"] < 1e-6, f"kernel and twin differ by 1e-6 or more: {figures}"
+
+
 def claims_hold(*claims):
     """A headline check for tutorial 11: each of results.md's ``claims`` (on the JSON line's "claims") is ✓."""
     def check(figures):
@@ -94,6 +99,7 @@ HEADLINES = {
     "03_data.py": directions("bucketing_wastes_less"),
     "04_training.py": directions("bleu_climbed"),
     "05_decoding.py": directions("beam_5_bleu_above_greedy", "most_greedy_outputs_invalid"),
+    "06_kernels.py": kernels_agree,
     "07_word_kd.py": directions("word_kd_ce_below_baseline"),
     "08_seq_kd.py": seq_kd_above_baseline,
     "09_seq_inter.py": directions("closest_nearer_the_gold", "seq_inter_greedy_above_teacher_greedy",
